@@ -1,0 +1,208 @@
+"""Fills and checks the intake form's slots; the logic itself is in bot.intake."""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from bot import catalogue
+from bot.extraction import Extraction, extract
+from bot.intake import (assess, contact_from, contact_text, correction_updates, insurance_from,
+                        update_concerns)
+
+# Intents that a rule answers mid-form; their text is never taken as a slot value.
+INTERRUPTIONS = {"ask_price", "ask_medical_massage", "ask_insurance", "ask_referral",
+                 "ask_hours_location", "bot_challenge", "stop", "start_over",
+                 "report_emergency"}
+# Slots whose answers are names, numbers or corrections, not a description of concerns.
+NOT_CONCERNS = {"client_name", "contact", "confirm"}
+SWITCH_KIND = re.compile(r"^\s*(?:the\s+)?(relaxation|relaxing|medical|therapeutic)\b", re.I)
+
+
+def _message(tracker: Tracker) -> tuple[str, list, Optional[str]]:
+    latest = tracker.latest_message or {}
+    return latest.get("text") or "", latest.get("entities") or [], \
+        (latest.get("intent") or {}).get("name")
+
+
+def _answering(tracker: Tracker, slot: str) -> bool:
+    """True when this user message answers the question the form asked for `slot`."""
+    _, _, intent = _message(tracker)
+    return tracker.get_slot("requested_slot") == slot and intent not in INTERRUPTIONS
+
+
+class ValidateIntakeForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_intake_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        medical = tracker.get_slot("client_type") == "medical"
+        slots = ["concerns"]
+        slots += ["pain_details", "health_screen"] if medical else []
+        slots += ["appointment_type", "client_name", "contact", "preferred_times"]
+        slots += ["referral", "insurance"] if medical else []
+        return slots + ["confirm"]
+
+    # -- concerns: every message may add to them, in any order -------------------------
+    async def extract_concerns(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        text, entities, intent = _message(tracker)
+        if tracker.get_slot("requested_slot") in NOT_CONCERNS or intent in INTERRUPTIONS:
+            return {}
+        previous = tracker.get_slot("concerns")
+        updated = update_concerns(previous, text, entities, intent).to_dict()
+        if previous is None and tracker.get_slot("requested_slot") in (None, "concerns"):
+            return {"concerns": updated}  # validated: an empty one gets a clear re-ask
+        return {"concerns": updated} if updated != previous else {}
+
+    def validate_concerns(self, value: Any, dispatcher: CollectingDispatcher,
+                          tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        extraction = Extraction.from_dict(value)
+        assessment = assess(extraction, override=_override(tracker))
+        if assessment.classification.client_type == "unclear":
+            _, _, intent = _message(tracker)
+            if intent not in ("request_booking", "greet", "affirm", "deny", "thank"):
+                dispatcher.utter_message(response="utter_unclear_concerns")
+            # None re-asks: nothing yet says what the massage is for
+            return {"concerns": None}
+        slots = {
+            "concerns": value,
+            "client_type": assessment.classification.client_type,
+            "confidence": assessment.classification.confidence,
+            "reasons": assessment.classification.reasons,
+            "recommended_types": [t.id for t in assessment.recommended],
+        }
+        if extraction.severity is not None and extraction.duration:
+            slots["pain_details"] = "given with the concerns"
+        if tracker.get_slot("client_type") not in (None, slots["client_type"]):
+            slots["appointment_type"] = None  # the offer changes with the kind of massage
+        return slots
+
+    # -- medical details ---------------------------------------------------------------
+    async def extract_pain_details(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return {"pain_details": _message(tracker)[0]} if _answering(tracker, "pain_details") else {}
+
+    async def extract_health_screen(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return {"health_screen": _message(tracker)[0]} if _answering(tracker, "health_screen") else {}
+
+    # -- appointment type ----------------------------------------------------------------
+    async def extract_appointment_type(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if not _answering(tracker, "appointment_type"):
+            return {}
+        return {"appointment_type": _message(tracker)[0] or " "}
+
+    def validate_appointment_type(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if value in {t.id for t in catalogue.load_catalogue()}:
+            return {"appointment_type": value}
+        text, _, intent = _message(tracker)
+        current = tracker.get_slot("client_type")
+        wanted = _wanted_kind(text, intent)
+        if wanted and wanted != current:
+            assessment = assess(Extraction.from_dict(tracker.get_slot("concerns")), override=wanted)
+            # None re-asks, now with the other kind's appointment types
+            return {"appointment_type": None, "client_type": wanted,
+                    "confidence": assessment.classification.confidence,
+                    "reasons": assessment.classification.reasons,
+                    "recommended_types": [t.id for t in assessment.recommended]}
+        offered = [t for t in catalogue.load_catalogue()
+                   if t.id in (tracker.get_slot("recommended_types") or [])]
+        chosen = catalogue.find_appointment_type(str(value), offered)
+        if chosen is None or (chosen.client_type != current and not wanted):
+            dispatcher.utter_message(response="utter_invalid_appointment_type")
+            return {"appointment_type": None}  # None re-asks with the same options
+        return {"appointment_type": chosen.id, "client_type": chosen.client_type}
+
+    # -- who and when ----------------------------------------------------------------------
+    async def extract_client_name(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if tracker.get_slot("client_name") or not _answering(tracker, "client_name"):
+            return {}
+        return {"client_name": _message(tracker)[0]}
+
+    def validate_client_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        name = re.sub(r"^(?:hi|hey|hello)?[,!\s]*(?:my name is|my name's|name is|name's|i'm|im|i am|it's|its|this is|call me)\s+",
+                      "", str(value or "").strip(), flags=re.I).strip(" .!,")
+        if not name or len(name) > 80 or not re.search(r"[^\W\d_]", name):
+            dispatcher.utter_message(text="Sorry, what name should I use?")
+            return {"client_name": None}  # None re-asks: no usable name in the answer
+        return {"client_name": name}
+
+    async def extract_contact(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text, entities, intent = _message(tracker)
+        found = contact_from(text, entities)
+        if found:
+            phone = found.get("phone") or tracker.get_slot("phone")
+            email = found.get("email") or tracker.get_slot("email")
+            return {"phone": phone, "email": email, "contact": contact_text(phone, email)}
+        if _answering(tracker, "contact"):
+            return {"contact": ""}
+        return {}
+
+    def validate_contact(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if not value:
+            dispatcher.utter_message(response="utter_invalid_contact")
+            return {"contact": None}  # None re-asks: neither a phone number nor an email
+        return {"contact": value}
+
+    async def extract_preferred_times(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if not _answering(tracker, "preferred_times"):
+            return {}
+        return {"preferred_times": _message(tracker)[0].strip()[:200] or None}
+
+    async def extract_referral(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text, entities, intent = _message(tracker)
+        if not _answering(tracker, "referral") or intent in ("affirm", "deny"):
+            return {}
+        said = extract(text, entities, intent).referral
+        if said is None and re.search(r"\b(?:yes|yeah|yep|yup|y)\b", text, re.I):
+            said = True
+        if said is None and re.search(r"\b(?:no|nope|nah|not|n)\b", text, re.I):
+            said = False
+        return {"referral": said} if said is not None else {}
+
+    async def extract_insurance(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if not _answering(tracker, "insurance"):
+            return {}
+        return {"insurance": insurance_from(_message(tracker)[0])[:120] or None}
+
+    # -- the summary and its corrections -------------------------------------------------
+    async def extract_confirm(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text, entities, intent = _message(tracker)
+        if not _answering(tracker, "confirm") or intent == "affirm":
+            return {}
+        updates = correction_updates(tracker.current_slot_values(), text, entities)
+        if updates:
+            dispatcher.utter_message(text="Updated.")
+            if "concerns" in updates:
+                updates.update(self.validate_concerns(updates["concerns"], dispatcher, tracker, domain))
+            return {**updates, "awaiting_change": False}
+        if intent == "deny":
+            dispatcher.utter_message(response="utter_ask_what_to_change")
+            return {"awaiting_change": True}
+        dispatcher.utter_message(response="utter_correction_unclear")
+        return {"awaiting_change": True}
+
+
+def _override(tracker: Tracker) -> Optional[str]:
+    """A kind of massage the client explicitly switched to earlier in the form."""
+    reasons = tracker.get_slot("reasons") or []
+    for kind in ("medical", "relaxation"):
+        if f"client chose {kind} massage" in reasons:
+            return kind
+    return None
+
+
+def _wanted_kind(text: str, intent: Optional[str]) -> Optional[str]:
+    if intent == "want_relaxation":
+        return "relaxation"
+    if intent == "want_medical":
+        return "medical"
+    match = SWITCH_KIND.match(text or "")
+    if match:
+        return "relaxation" if match.group(1).lower().startswith("relax") else "medical"
+    return None

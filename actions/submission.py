@@ -1,0 +1,35 @@
+"""Stores the confirmed intake; a database outage queues it instead of losing it."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import catalogue
+from bot.intake import intake_record, transcript_from_events
+from bot.storage.outbox import save_or_queue
+
+logger = logging.getLogger(__name__)
+
+
+class ActionSubmitIntake(Action):
+    def name(self) -> Text:
+        return "action_submit_intake"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        record = intake_record(tracker.sender_id, tracker.get_latest_input_channel(),
+                               tracker.current_slot_values(), transcript_from_events(tracker.events))
+        result = save_or_queue(record)
+        logger.info("intake %s: %s", result["status"], result.get("id", "-"))
+        chosen = catalogue.find_appointment_type(record["appointment_type"] or "", [])
+        what = catalogue.describe(chosen) if chosen else "your appointment"
+        name = (record["contact"]["name"] or "").split(" ")[0]
+        dispatcher.utter_message(text=(
+            f"Thank you{', ' + name if name else ''}! Your request for {what} is in. Our staff "
+            "will review it and contact you to confirm a time. Is there anything else I can "
+            "help with?"))
+        return [SlotSet("intake_id", str(result.get("id") or "queued"))]

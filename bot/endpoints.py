@@ -1,0 +1,40 @@
+"""Writes Rasa's endpoints file from the environment (../shared/CONTRACT.md).
+
+A generated file, because the Redis lock store is there only when REDIS_URL is set.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
+
+from bot.config import get_settings
+
+
+def endpoints_config() -> dict:
+    settings = get_settings()
+    config = {
+        "action_endpoint": {"url": os.environ.get("ACTION_ENDPOINT_URL", "http://localhost:5055/webhook")},
+        "tracker_store": {"type": "SQL", "url": settings.tracker_store_url},
+    }
+    if settings.redis_url:
+        redis = urlparse(settings.redis_url)
+        config["lock_store"] = {
+            "type": "redis", "url": redis.hostname or "localhost", "port": redis.port or 6379,
+            "db": int((redis.path or "/0").strip("/") or 0),
+            **({"password": redis.password} if redis.password else {}),
+        }
+    return config
+
+
+def write_endpoints(out: str | Path = "var/endpoints.yml") -> Path:
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config = endpoints_config()
+    tracker_url = config["tracker_store"]["url"]
+    if tracker_url.startswith("sqlite:///"):
+        Path(tracker_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path

@@ -1,0 +1,318 @@
+"""From one client message (and its NLU parse) to a structured record a therapist can read.
+
+Mentions come from the lexicon scan and the Rasa entities together; each condition then gets
+an assertion status, body region, side, and the message's severity, duration and context.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+
+from bot import assertion
+from bot.lexicon import Lexicon, Mention, load_lexicon, normalise_text
+from bot.vocabulary import RELAXATION_GOALS, WELLBEING_CONDITIONS
+
+PAIRED_REGIONS = {"shoulder", "knee", "hip", "ankle_foot", "wrist_hand", "calf", "thigh", "arm",
+                  "elbow", "glute"}
+NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+SEVERITY_NUMBER = re.compile(
+    r"(?<![\w/])(\d{1,2}(?:\.\d)?|" + "|".join(NUMBER_WORDS) + r")\s*(?:/|out of|outta|of)\s*10\b")
+SEVERITY_LEVEL = re.compile(r"\b(?:pain|level|scale|rate it|rating|about|like)\s+(?:is\s+|at\s+)?(?:a\s+)?(\d{1,2})\b(?!\s*(?:day|week|month|year|min|hour|am|pm|%|yr|wk))")
+DURATION = re.compile(
+    r"\b(?:for\s+(?:the\s+)?(?:past|last)\s+|for\s+(?:about\s+|almost\s+|over\s+|like\s+)?|"
+    r"(?:past|last|about|almost|nearly|over)\s+)?"
+    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|"
+    r"a couple(?: of)?|couple(?: of)?)\s+(?:day|week|wk|month|mo|mnth|year|yr)s?\b(?:\s+ago)?"
+    r"|\bsince\s+(?:my|the|last|early|late|i|about|around|january|february|march|april|may|june"
+    r"|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct"
+    r"|nov|dec|\d{4}|christmas|summer|winter|spring|fall|high school|college|forever)\b[^,.;!?]{0,30}"
+    r"|\bfor\s+(?:years|months|weeks|ages|forever|a while|a long time|decades)\b"
+    r"|\b(?:yesterday|this morning|last night|today|recently|all my life|my whole life)\b")
+RADIATION = re.compile(
+    r"\b(?:shoot\w*|radiat\w*|travel\w*|go(?:es|ing)?|runs?|running|spread\w*)\s+"
+    r"(?:all\s+the\s+way\s+)?(?:down|into|to|up|through)\s+(?:the\s+|my\s+)?(?:(left|right|both)\s+)?"
+    r"(leg|legs|arm|arms|butt|glute|thigh|calf|foot|feet|hand|hands|fingers|neck|head|shoulder)")
+RADIATION_REGION = {"leg": "thigh", "legs": "thigh", "arm": "arm", "arms": "arm", "butt": "glute",
+                    "glute": "glute", "thigh": "thigh", "calf": "calf", "foot": "ankle_foot",
+                    "feet": "ankle_foot", "hand": "wrist_hand", "hands": "wrist_hand",
+                    "fingers": "wrist_hand", "neck": "neck", "head": "head", "shoulder": "shoulder"}
+REFERRAL = re.compile(
+    r"\b(?:dr|doc|doctor|physician|gp|pcp|surgeon|ortho\w*|chiro\w*|pt|physio\w*|"
+    r"physical therapist|neurologist|rheumatologist|np|nurse practitioner|oncologist)\.?\s+"
+    r"(?:\w+\s+)?(?:referred|sent|recommended|suggested|prescribed|wrote|ordered|told)"
+    r"|\breferr(?:al|ed)\b|\bscript for massage\b|\bprescription for massage\b")
+NO_REFERRAL = re.compile(r"\b(?:no|not|without|don'?t have|dont have|didn'?t get|never got)\s+(?:a\s+|any\s+)?(?:referral|referred)\b")
+AGGRAVATION_CUE = re.compile(r"\b(?:worse|hurts?|aggravat\w*|flares?|bothers?|when|after|while|from|during|too long|triggers?)\b")
+WHEN = re.compile(
+    r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|couple of)\s+"
+    r"(?:day|week|wk|month|mo|year|yr)s?\s+ago\b|\b(?:last|this past)\s+(?:week|month|year|spring|summer|fall|winter)\b"
+    r"|\bin\s+(?:january|february|march|april|may|june|july|august|september|october|november|december|\d{4})\b")
+SENTENCE_BREAK = re.compile(r"[.!?;\n]")
+RELAX_PREFERENCE = re.compile(
+    r"\bjust\s+(?:want|need|looking for|wanna|wanting)\s+(?:to\s+)?(?:a\s+)?(?:relax|unwind|chill|de-?stress|pamper|regular|swedish|relaxing|nice)"
+    r"|\b(?:only|just)\s+(?:a\s+)?relaxing\b|\bnothing\s+(?:wrong|specific|medical)\b")
+MEDICAL_PREFERENCE = re.compile(r"\b(?:medical|therapeutic|clinical|treatment)\s+(?:massage|one|kind|type|session)\b")
+
+
+@dataclass
+class ConditionMention:
+    id: str
+    text: str
+    status: str = "present"
+    body_part: str | None = None
+    side: str | None = None
+    start: int = 0
+    end: int = 0
+    radiates_to: str | None = None
+
+    def record(self) -> dict:
+        """The contract's condition shape (plus the client's words)."""
+        return {"id": self.id, "text": self.text, "status": self.status,
+                "body_part": self.body_part, "side": self.side}
+
+
+@dataclass
+class Extraction:
+    text: str = ""
+    conditions: list[ConditionMention] = field(default_factory=list)
+    goals: list[str] = field(default_factory=list)
+    severity: int | None = None
+    duration: str | None = None
+    aggravators: list[str] = field(default_factory=list)
+    surgery: dict | None = None
+    referral: bool | None = None
+    preference: str | None = None
+
+    def present(self) -> list[ConditionMention]:
+        return [c for c in self.conditions if c.status == "present"]
+
+    def present_condition_ids(self) -> list[str]:
+        return list(dict.fromkeys(c.id for c in self.present()))
+
+    def medical_condition_ids(self) -> list[str]:
+        return [c for c in self.present_condition_ids() if c not in WELLBEING_CONDITIONS]
+
+    def body_parts(self) -> list[str]:
+        regions = [c.body_part for c in self.present() if c.body_part]
+        return list(dict.fromkeys(regions))
+
+    def relaxation_goals(self) -> list[str]:
+        return [g for g in self.goals if g in RELAXATION_GOALS]
+
+    def is_empty(self) -> bool:
+        return not (self.conditions or self.goals or self.preference)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("text")
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Extraction":
+        data = dict(data or {})
+        conditions = [ConditionMention(**c) for c in data.pop("conditions", []) or []]
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(conditions=conditions, **known)
+
+    def merge(self, newer: "Extraction") -> "Extraction":
+        """Accumulates what a conversation said over several messages; newer facts win."""
+        conditions = list(self.conditions)
+        for cond in newer.conditions:
+            same = [i for i, c in enumerate(conditions) if c.id == cond.id]
+            if same:
+                old = conditions[same[0]]
+                conditions[same[0]] = replace(
+                    cond, body_part=cond.body_part or old.body_part, side=cond.side or old.side,
+                    radiates_to=cond.radiates_to or old.radiates_to)
+            else:
+                conditions.append(cond)
+        return Extraction(
+            text=newer.text or self.text,
+            conditions=conditions,
+            goals=list(dict.fromkeys(self.goals + newer.goals)),
+            severity=newer.severity if newer.severity is not None else self.severity,
+            duration=newer.duration or self.duration,
+            aggravators=list(dict.fromkeys(self.aggravators + newer.aggravators)),
+            surgery=newer.surgery or self.surgery,
+            referral=newer.referral if newer.referral is not None else self.referral,
+            preference=newer.preference or self.preference,
+        )
+
+
+def _same_sentence(lowered: str, a: int, b: int) -> bool:
+    lo, hi = sorted((a, b))
+    return not SENTENCE_BREAK.search(lowered, lo, hi)
+
+
+def _words_apart(lowered: str, a: tuple[int, int], b: tuple[int, int]) -> int:
+    lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
+    return len(re.findall(r"\w+", lowered[lo:hi])) if hi > lo else 0
+
+
+def _mentions(text: str, entities: list[dict], lexicon: Lexicon) -> dict[str, list[Mention]]:
+    """Lexicon scan plus NLU entities, one list per label, overlaps within a label dropped."""
+    found = {label: lexicon.scan(text, label)
+             for label in ("condition", "body_part", "side", "goal", "aggravator")}
+    for entity in entities or []:
+        label = entity.get("entity")
+        if label not in found or entity.get("start") is None:
+            continue
+        canonical = lexicon.normalise(label, str(entity.get("value", "")))
+        if canonical is None:
+            canonical = lexicon.normalise(label, text[entity["start"]:entity["end"]])
+        if canonical is None:
+            continue
+        start, end = entity["start"], entity["end"]
+        if any(m.start < end and start < m.end for m in found[label]):
+            continue
+        found[label].append(Mention(label, canonical, text[start:end], start, end))
+    for label in found:
+        found[label].sort(key=lambda m: m.start)
+    return found
+
+
+def _region_conditions(text: str, lowered: str, mentions, lexicon: Lexicon) -> list[Mention]:
+    """'my knee hurts' -> knee_pain: a region next to a pain word names that region's pain."""
+    pains = lexicon.pain_word_spans(text)
+    made = []
+    for part in mentions["body_part"]:
+        covered = any(c.start <= part.start and part.end <= c.end for c in mentions["condition"])
+        condition_id = lexicon.region_pain_condition.get(part.id)
+        if covered or not condition_id:
+            continue
+        near = [p for p in pains if _same_sentence(lowered, p[0], part.start)
+                and _words_apart(lowered, (part.start, part.end), p) <= 4]
+        if near:
+            start = min(part.start, near[0][0])
+            end = max(part.end, near[0][1])
+            made.append(Mention("condition", condition_id, text[start:end], start, end))
+    return made
+
+
+def _nearest(target: Mention | ConditionMention, candidates: list[Mention], lowered: str,
+             max_words: int) -> Mention | None:
+    best = None
+    for cand in candidates:
+        if cand.start < target.end and target.start < cand.end:
+            return cand
+        if not _same_sentence(lowered, cand.start, target.start):
+            continue
+        gap = _words_apart(lowered, (target.start, target.end), (cand.start, cand.end))
+        if gap <= max_words and (best is None or gap < best[0]):
+            best = (gap, cand)
+    return best[1] if best else None
+
+
+def _side_for(part_or_cond, part: Mention | None, sides: list[Mention], lowered: str) -> str | None:
+    anchor = part or part_or_cond
+    side = _nearest(anchor, sides, lowered, max_words=3)
+    if side:
+        return side.id
+    if part and part.id in PAIRED_REGIONS and re.search(r"(?:s|feet)$", part.text.lower()) \
+            and not part.text.lower().endswith(("hips'", "ss")):
+        return "both"
+    return None
+
+
+def _severity(text: str, lowered: str, entities: list[dict], lexicon: Lexicon) -> int | None:
+    scores = []
+    for match in SEVERITY_NUMBER.finditer(lowered):
+        raw = match.group(1)
+        value = NUMBER_WORDS.get(raw)
+        value = float(raw) if value is None else value
+        if 0 <= value <= 10:
+            scores.append(round(value))
+    if not scores:
+        for match in SEVERITY_LEVEL.finditer(lowered):
+            if 0 <= int(match.group(1)) <= 10:
+                scores.append(int(match.group(1)))
+    if not scores:
+        scores = [score for _, _, score in lexicon.severity_word_matches(text)]
+    return max(scores) if scores else None
+
+
+def _duration(lowered: str, text: str) -> str | None:
+    match = DURATION.search(lowered)
+    return text[match.start():match.end()].strip() if match else None
+
+
+def _referral(lowered: str) -> bool | None:
+    if NO_REFERRAL.search(lowered):
+        return False
+    return True if REFERRAL.search(lowered) else None
+
+
+def extract(text: str, entities: list[dict] | None = None, intent: str | None = None,
+            lexicon: Lexicon | None = None) -> Extraction:
+    """Everything one message says about the client's concerns."""
+    text = text or ""
+    lexicon = lexicon or load_lexicon()
+    lowered = normalise_text(text)
+    mentions = _mentions(text, entities or [], lexicon)
+    condition_mentions = mentions["condition"] + _region_conditions(text, lowered, mentions, lexicon)
+    rules = assertion.load_rules()
+    cues = rules.cues(lowered)
+    conditions: list[ConditionMention] = []
+    for mention in sorted(condition_mentions, key=lambda m: m.start):
+        part = _nearest(mention, mentions["body_part"], lowered, max_words=5)
+        if part and lexicon.region_pain_condition.get(part.id) is None and mention.id not in ("other",):
+            part = None if mention.id in lexicon.condition_body_part else part
+        body_part = part.id if part else lexicon.condition_body_part.get(mention.id)
+        cond = ConditionMention(
+            id=mention.id, text=mention.text,
+            status=assertion.assert_status(text, mention.start, mention.end, rules, cues),
+            body_part=body_part, side=_side_for(mention, part, mentions["side"], lowered),
+            start=mention.start, end=mention.end)
+        radiation = RADIATION.search(lowered, mention.start)
+        if radiation and _same_sentence(lowered, mention.end, radiation.start()):
+            cond.radiates_to = RADIATION_REGION[radiation.group(2)]
+            cond.side = cond.side or radiation.group(1)
+        conditions.append(cond)
+    conditions = _dedupe(conditions)
+    goals = [m.id for m in mentions["goal"]
+             if assertion.assert_status(text, m.start, m.end, rules, cues) == "present"]
+    aggravators = [m.id for m in mentions["aggravator"]
+                   if AGGRAVATION_CUE.search(lowered[max(0, m.start - 40):m.end + 20])]
+    return Extraction(
+        text=text,
+        conditions=conditions,
+        goals=list(dict.fromkeys(goals)),
+        severity=_severity(text, lowered, entities or [], lexicon),
+        duration=_duration(lowered, text),
+        aggravators=list(dict.fromkeys(aggravators)),
+        surgery=_surgery(conditions, text, lowered),
+        referral=_referral(lowered),
+        preference=_preference(lowered, intent),
+    )
+
+
+def _dedupe(conditions: list[ConditionMention]) -> list[ConditionMention]:
+    kept: dict[tuple[str, str], ConditionMention] = {}
+    for cond in conditions:
+        key = (cond.id, cond.status)
+        if key not in kept:
+            kept[key] = cond
+        else:
+            old = kept[key]
+            kept[key] = replace(old, body_part=old.body_part or cond.body_part,
+                                side=old.side or cond.side)
+    # a condition reported present and also negated in one message: keep both, staff decide
+    return list(kept.values())
+
+
+def _surgery(conditions: list[ConditionMention], text: str, lowered: str) -> dict | None:
+    surgical = [c for c in conditions if c.id == "post_surgical" and c.status in ("present", "historical")]
+    if not surgical:
+        return None
+    when = WHEN.search(lowered, max(0, surgical[0].start - 60))
+    return {"text": surgical[0].text,
+            "when": text[when.start():when.end()] if when else None}
+
+
+def _preference(lowered: str, intent: str | None) -> str | None:
+    if intent == "want_relaxation" or RELAX_PREFERENCE.search(lowered):
+        return "relaxation"
+    if intent == "want_medical" or MEDICAL_PREFERENCE.search(lowered):
+        return "medical"
+    return None

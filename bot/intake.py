@@ -1,0 +1,221 @@
+"""The intake conversation's logic, free of Rasa: what the actions in actions/ call.
+
+Each function takes plain values (slot values, message text, NLU entities) and returns plain
+values, so it is tested directly and shared with `python -m bot assess`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot import catalogue
+from bot.classification import Classification, classify
+from bot.extraction import Extraction, extract
+from bot.labels import describe_condition, label
+
+PHONE = re.compile(r"(?<![\d+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)")
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+NO_INSURANCE = re.compile(r"^\s*(?:no|nope|nah|none|n|self[\s-]?pay|cash|out of pocket|no insurance|not now|no thanks?)\b", re.I)
+TIMES_CORRECTION = re.compile(r"\b(?:times?|days?|availability|schedule|mornings?|afternoons?|evenings?|weekends?|weekdays?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun|am|pm)\b", re.I)
+NAME_CORRECTION = re.compile(r"\b(?:my name is|name'?s|call me|it'?s under|put it under|spelled)\s+(.+)$", re.I)
+
+
+@dataclass
+class Assessment:
+    """What one or more client messages amount to, as shown to staff."""
+    extraction: Extraction
+    classification: Classification
+    recommended: list[catalogue.AppointmentType]
+
+    def record(self) -> dict:
+        ex, cls = self.extraction, self.classification
+        return {
+            "client_type": cls.client_type,
+            "confidence": cls.confidence,
+            "reasons": cls.reasons,
+            "conditions": [c.record() for c in ex.conditions],
+            "goals": ex.goals,
+            "recommended_appointment_types": [t.id for t in self.recommended],
+        }
+
+
+def assess(extraction: Extraction, override: str | None = None) -> Assessment:
+    """Classify and recommend; `override` is a kind the client insisted on."""
+    result = classify(extraction)
+    if override and override != result.client_type:
+        result = Classification(override, 0.9, [f"client chose {override} massage"] + result.reasons)
+    recommended = catalogue.recommend_appointment_types(
+        result.client_type, extraction.present_condition_ids(), extraction.goals)
+    return Assessment(extraction, result, recommended)
+
+
+def update_concerns(previous: dict | None, text: str, entities: list[dict],
+                    intent: str | None) -> Extraction:
+    """Adds one message's extraction to what the conversation said so far."""
+    return Extraction.from_dict(previous).merge(extract(text, entities, intent))
+
+
+def contact_from(text: str, entities: list[dict]) -> dict:
+    """Phone and email in a message, from the regex entities or the text itself."""
+    found = {e["entity"]: e["value"] for e in entities or [] if e.get("entity") in ("phone", "email")}
+    if "phone" not in found and (match := PHONE.search(text or "")):
+        found["phone"] = match.group(0)
+    if "email" not in found and (match := EMAIL.search(text or "")):
+        found["email"] = match.group(0)
+    return found
+
+
+def contact_text(phone: str | None, email: str | None) -> str | None:
+    return " / ".join(x for x in (phone, email) if x) or None
+
+
+def insurance_from(text: str) -> str:
+    return "none (self-pay)" if NO_INSURANCE.search(text or "") else text.strip()
+
+
+def options_text(assessment: Assessment) -> str:
+    """The recommendation message: kind, why, and numbered appointment types."""
+    cls = assessment.classification
+    kind = "medical massage" if cls.client_type == "medical" else "a relaxation massage"
+    why = "; ".join(r for r in cls.reasons if not r.startswith("not counted"))[:300]
+    lines = [f"Based on what you told me, {kind} fits best ({why})."]
+    if cls.client_type == "medical":
+        lines.append("Insurance sometimes covers medical massage with a diagnosis and referral.")
+    lines.append("These appointment types match:")
+    for number, option in enumerate(assessment.recommended, start=1):
+        lines.append(f"{number}. {catalogue.describe(option)}")
+    other = "relaxation" if cls.client_type == "medical" else "medical"
+    lines.append(f"Reply with a number or name, or say \"{other}\" to see {other} massage instead.")
+    return "\n".join(lines)
+
+
+def concern_summary(ex: Extraction) -> str:
+    parts = [describe_condition(c) for c in ex.present()]
+    if not parts:
+        parts = [label("goals", g) for g in ex.goals]
+    text = ", ".join(parts) or "a massage"
+    details = []
+    if ex.severity is not None:
+        details.append(f"{ex.severity}/10")
+    if ex.duration:
+        details.append(ex.duration)
+    if ex.surgery:
+        details.append("surgery" + (f" {ex.surgery['when']}" if ex.surgery.get("when") else ""))
+    return text + (f" ({', '.join(details)})" if details else "")
+
+
+def summary_text(slots: dict) -> str:
+    """The summary before the yes/no confirm; plain text that reads well over SMS."""
+    ex = Extraction.from_dict(slots.get("concerns"))
+    chosen = catalogue.find_appointment_type(slots.get("appointment_type") or "", [])
+    lines = ["Here's what I have:",
+             f"- What brings you in: {concern_summary(ex)}",
+             f"- Massage: {slots.get('client_type') or 'not decided'}"
+             + (f", {catalogue.describe(chosen)}" if chosen else ""),
+             f"- Name: {slots.get('client_name') or '-'}",
+             f"- Contact: {contact_text(slots.get('phone'), slots.get('email')) or '-'}",
+             f"- Preferred times: {slots.get('preferred_times') or '-'}"]
+    if slots.get("client_type") == "medical":
+        referral = slots.get("referral")
+        lines.append(f"- Referral: {'yes' if referral else 'no' if referral is False else '-'}")
+        lines.append(f"- Insurance: {slots.get('insurance') or '-'}")
+    lines.append("Is that all correct? Reply yes, or tell me what to change.")
+    return "\n".join(lines)
+
+
+def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
+    """Slot updates for a correction such as "actually it's my left shoulder"."""
+    updates: dict = {}
+    contact = contact_from(text, entities)
+    for key in ("phone", "email"):
+        if contact.get(key):
+            updates[key] = contact[key]
+    if contact:
+        updates["contact"] = contact_text(updates.get("phone", slots.get("phone")),
+                                          updates.get("email", slots.get("email")))
+    name = NAME_CORRECTION.search(text or "")
+    names = [e["value"] for e in entities or [] if e.get("entity") == "client_name"]
+    if name or names:
+        updates["client_name"] = (names[0] if names else name.group(1)).strip(" .!")
+    concerns = _corrected_concerns(slots.get("concerns"), text, entities)
+    if concerns is not None:
+        updates["concerns"] = concerns
+    chosen = catalogue.find_appointment_type(text, [])
+    if chosen and re.search(r"\d+\s*min|\b(?:massage|therapy|drainage|release|tissue|swedish|neuromuscular|lymphatic|myofascial)\b", text, re.I):
+        updates["appointment_type"] = chosen.id
+    if not updates and TIMES_CORRECTION.search(text or ""):
+        updates["preferred_times"] = re.sub(r"^.*?\b(?:to|for|is|are)\s+", "", text.strip(), count=1) or text
+    return updates
+
+
+def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) -> dict | None:
+    """Applies a corrected region or side to the concern it is about."""
+    old = Extraction.from_dict(previous)
+    new = extract(text, entities)
+    sides = re.findall(r"\b(left|right|both)\b", text or "", re.I)
+    if not new.conditions and not sides:
+        return None
+    if not new.conditions and old.present():
+        main = old.present()[0]
+        main.side = sides[0].lower()
+        return old.to_dict()
+    merged = old
+    for cond in new.present():
+        same_region = [c for c in merged.present() if c.id == cond.id]
+        if not same_region and merged.present() and not re.search(r"\b(?:also|and|too|another)\b", text, re.I):
+            # "actually it's my shoulder, not my neck": the correction replaces the main concern
+            merged.conditions.remove(merged.present()[0])
+    merged = merged.merge(new)
+    return merged.to_dict()
+
+
+CHANNELS = {"rest": "web", "socketio": "web", "cmdline": "shell", "sms": "sms", "twilio": "sms"}
+
+
+def transcript_from_events(events: list[dict]) -> list[dict]:
+    """Client and bot messages of a Rasa tracker's events, in order, with their times."""
+    from datetime import datetime, timezone
+
+    messages = []
+    for event in events:
+        if event.get("event") not in ("user", "bot") or not (event.get("text") or "").strip():
+            continue
+        at = datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc).isoformat()
+        messages.append({"sender": "client" if event["event"] == "user" else "bot",
+                         "text": event["text"], "at": at})
+    return messages
+
+
+def intake_record(conversation_id: str, channel: str | None, slots: dict,
+                  transcript: list[dict]) -> dict:
+    """The stored intake (the contract's export shape without id)."""
+    ex = Extraction.from_dict(slots.get("concerns"))
+    safety = slots.get("safety") or {}
+    outcome = safety.get("outcome", "book")
+    status = {"urgent": "emergency", "clearance_needed": "needs_clearance"}.get(outcome, "new")
+    return {
+        "conversation_id": conversation_id,
+        "channel": CHANNELS.get(channel or "", "web"),
+        "status": status,
+        "client_type": slots.get("client_type") or "unclear",
+        "confidence": slots.get("confidence") or 0.0,
+        "reasons": slots.get("reasons") or [],
+        "conditions": [c.record() for c in ex.conditions],
+        "goals": ex.goals,
+        "red_flags": safety.get("red_flags", []),
+        "cautions": safety.get("cautions", []),
+        "safety_outcome": outcome,
+        "appointment_type": slots.get("appointment_type"),
+        "preferred_times": slots.get("preferred_times"),
+        "contact": {"name": slots.get("client_name"), "phone": slots.get("phone"),
+                    "email": slots.get("email")},
+        "referral": slots.get("referral"),
+        "insurance": slots.get("insurance"),
+        "severity": ex.severity,
+        "duration": ex.duration,
+        "details": {"aggravators": ex.aggravators, "surgery": ex.surgery,
+                    "pain_details": slots.get("pain_details"),
+                    "health_screen": slots.get("health_screen"),
+                    "radiation": [c.radiates_to for c in ex.conditions if c.radiates_to]},
+        "transcript": transcript,
+    }

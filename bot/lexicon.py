@@ -1,0 +1,159 @@
+"""The words clients use, read from data/lookups/, and how to find them in a message.
+
+Every phrase list is practice-editable YAML; this module only compiles it. The same lexicon
+feeds the spaCy EntityRuler (bot.spacy_pipeline), the Rasa entity normaliser
+(bot.nlu_components) and extraction (bot.extraction), so all three agree.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.config import LOOKUPS_DIR
+
+LABELS = ("condition", "body_part", "side", "goal", "aggravator")
+
+
+@dataclass(frozen=True)
+class Mention:
+    label: str
+    id: str
+    text: str
+    start: int
+    end: int
+
+
+def normalise_text(text: str) -> str:
+    """Lowercase and straighten quotes, keeping character offsets unchanged."""
+    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
+
+
+def _phrase_regex(phrases) -> re.Pattern | None:
+    ordered = sorted({p for p in phrases if p}, key=len, reverse=True)
+    if not ordered:
+        return None
+    body = "|".join(re.escape(p).replace(r"\ ", r"[\s\-]+") for p in ordered)
+    return re.compile(rf"(?<![\w])(?:{body})(?![\w])")
+
+
+class Lexicon:
+    """Phrase -> canonical id tables for every entity label, plus severity words."""
+
+    def __init__(self, lookups_dir: Path = LOOKUPS_DIR):
+        self.lookups_dir = Path(lookups_dir)
+        conditions = self._load("conditions.yml").get("conditions", {})
+        body_parts = self._load("body_parts.yml").get("body_parts", {})
+        self.phrases: dict[str, dict[str, str]] = {
+            "condition": self._invert({k: v.get("phrases", []) for k, v in conditions.items()}),
+            "body_part": self._invert({k: v.get("phrases", []) for k, v in body_parts.items()}),
+            "side": self._invert(self._load("sides.yml").get("sides", {})),
+            "goal": self._invert(
+                {k: (v.get("phrases", []) if isinstance(v, dict) else v)
+                 for k, v in self._load("goals.yml").get("goals", {}).items()}),
+            "aggravator": self._invert(self._load("aggravators.yml").get("aggravators", {})),
+        }
+        self.condition_body_part = {
+            k: v.get("body_part") for k, v in conditions.items() if v.get("body_part")}
+        self.region_pain_condition = {
+            k: v.get("pain_condition") for k, v in body_parts.items()}
+        self.pain_words = [w.lower() for w in self._load("conditions.yml").get("pain_words", [])]
+        self.severity_words = {
+            str(k).lower(): int(v)
+            for k, v in self._load("severity.yml").get("severity_words", {}).items()}
+        self._regex = {label: _phrase_regex(table) for label, table in self.phrases.items()}
+        self._pain_regex = _phrase_regex(self.pain_words)
+        self._severity_regex = _phrase_regex(self.severity_words)
+
+    def _load(self, name: str) -> dict:
+        path = self.lookups_dir / name
+        if not path.exists():
+            return {}
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle) or {}
+
+    @staticmethod
+    def _invert(table: dict) -> dict[str, str]:
+        inverted: dict[str, str] = {}
+        for canonical, phrases in table.items():
+            inverted.setdefault(str(canonical).lower().replace("_", " "), canonical)
+            for phrase in phrases or []:
+                inverted.setdefault(normalise_text(str(phrase)).strip(), canonical)
+        return inverted
+
+    def ids(self, label: str) -> set[str]:
+        return set(self.phrases[label].values())
+
+    def normalise(self, label: str, value: str) -> str | None:
+        """Canonical id for an entity value, tolerating a typo the lists do not have."""
+        table = self.phrases.get(label)
+        if not table or not value:
+            return None
+        key = re.sub(r"\s+", " ", normalise_text(value)).strip()
+        if key in self.ids(label):
+            return key
+        if key in table:
+            return table[key]
+        if key.replace("_", " ") in table:
+            return table[key.replace("_", " ")]
+        close = difflib.get_close_matches(key, table.keys(), n=1, cutoff=0.85)
+        return table[close[0]] if close else None
+
+    def scan(self, text: str, label: str) -> list[Mention]:
+        """Every non-overlapping phrase of one label in the text, longest first."""
+        regex = self._regex.get(label)
+        if regex is None:
+            return []
+        lowered = normalise_text(text)
+        table = self.phrases[label]
+        found = []
+        for match in regex.finditer(lowered):
+            phrase = re.sub(r"[\s\-]+", " ", match.group(0))
+            canonical = table.get(phrase) or table.get(match.group(0))
+            if canonical is None:
+                canonical = self.normalise(label, phrase)
+            if canonical:
+                found.append(Mention(label, canonical, text[match.start():match.end()],
+                                     match.start(), match.end()))
+        return found
+
+    def pain_word_spans(self, text: str) -> list[tuple[int, int]]:
+        if self._pain_regex is None:
+            return []
+        return [m.span() for m in self._pain_regex.finditer(normalise_text(text))]
+
+    def severity_word_matches(self, text: str) -> list[tuple[int, int, int]]:
+        """(start, end, score) for every severity word, e.g. 'killing me' -> 8."""
+        if self._severity_regex is None:
+            return []
+        found = []
+        for match in self._severity_regex.finditer(normalise_text(text)):
+            phrase = re.sub(r"[\s\-]+", " ", match.group(0))
+            score = self.severity_words.get(phrase)
+            if score is not None:
+                found.append((match.start(), match.end(), score))
+        return found
+
+    def spacy_patterns(self) -> list[dict]:
+        """EntityRuler patterns: one phrase pattern per lookup phrase, id = canonical id."""
+        patterns = []
+        for label in ("condition", "body_part", "side", "goal"):
+            for phrase, canonical in sorted(self.phrases[label].items()):
+                patterns.append({"label": label, "pattern": phrase, "id": canonical})
+        return patterns
+
+
+@lru_cache(maxsize=4)
+def _cached(lookups_dir: str, stamp: tuple) -> Lexicon:
+    return Lexicon(Path(lookups_dir))
+
+
+def load_lexicon(lookups_dir: Path | str = LOOKUPS_DIR) -> Lexicon:
+    """Cached per folder and file times, so an edited lookup file is picked up."""
+    folder = Path(lookups_dir)
+    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.yml")))
+    return _cached(str(folder), stamp)

@@ -1,0 +1,67 @@
+"""Custom Rasa NLU components (registered in config.yml by their dotted path)."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.lexicon import load_lexicon
+
+NORMALISED_LABELS = ("condition", "body_part", "side", "goal")
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class CanonicalEntityNormalizer(GraphComponent):
+    """Rewrites condition/body_part/side/goal values to the contract's canonical ids.
+
+    Reads the practice's lookup files at run time, so edited synonyms apply without
+    retraining; values no lookup knows are dropped rather than passed on unnormalised.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"lookups": "data/lookups"}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._lookups = config["lookups"]
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
+               resource: Resource, execution_context: ExecutionContext) -> GraphComponent:
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        lexicon = load_lexicon(self._lookups)
+        for message in messages:
+            entities = []
+            for entity in message.get(ENTITIES, []):
+                if entity.get("entity") in NORMALISED_LABELS:
+                    canonical = lexicon.normalise(entity["entity"], str(entity.get("value", "")))
+                    if canonical is None:
+                        continue
+                    entity = {**entity, "value": canonical}
+                entities.append(entity)
+            message.set(ENTITIES, _drop_duplicates(entities), add_to_output=True)
+        return messages
+
+
+def _drop_duplicates(entities: List[Dict]) -> List[Dict]:
+    """Several extractors often find the same span; keep one entity per label and span."""
+    seen = set()
+    kept = []
+    for entity in entities:
+        key = (entity.get("entity"), entity.get("value"), entity.get("start"), entity.get("end"))
+        if key not in seen:
+            seen.add(key)
+            kept.append(entity)
+    return kept

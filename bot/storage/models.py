@@ -1,0 +1,222 @@
+"""Tables of the intake database (the schema itself is made by bot/migrations).
+
+An intake is one conversation's outcome, with its conditions, goals, appointment request,
+contact details and transcript in child tables so staff queries stay simple.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+#: Where an intake came from (Rasa input channel).
+CHANNELS = ("web", "sms", "shell", "rest")
+#: Where an intake stands in the staff workflow.
+INTAKE_STATUSES = ("new", "reviewed", "booked", "declined", "emergency", "needs_clearance")
+#: What the safety screen decided.
+SAFETY_OUTCOMES = ("book", "therapist_review", "clearance_needed", "urgent")
+#: Who said a transcript line.
+SENDERS = ("client", "bot")
+
+# Deterministic constraint names, so migrations can refer to them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Base = so.declarative_base(metadata=sa.MetaData(naming_convention=NAMING_CONVENTION))
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A moment stored as UTC and always read back tz-aware, even from SQLite (which keeps
+    no zone); a naive value is taken to be UTC already."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def _child_of_intake(*, index: bool = True):
+    """The foreign key every child table has; deleting an intake deletes its children.
+
+    index=False where a unique constraint starting with intake_id already indexes it.
+    """
+    return sa.Column(
+        sa.Integer, sa.ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False, index=index
+    )
+
+
+class Intake(Base):
+    """One intake conversation's outcome.
+
+    conversation_id: the Rasa sender id; unique, so a re-sent intake is stored only once.
+    status: staff workflow state, one of INTAKE_STATUSES.
+    confidence: the classifier's confidence in client_type, 0..1.
+    reasons: human-readable evidence for client_type (list of str).
+    red_flags: what stops an immediate booking (urgent care or clearance first).
+    cautions: what only needs the therapist's review (blood thinners, pregnancy, ...).
+    severity: the client's own 0-10 rating, when given.
+    duration: how long it has been going on, in the client's words ("3 weeks").
+    details: anything else extracted (aggravators, surgery, radiation...), as a JSON object.
+    """
+
+    __tablename__ = "intakes"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    conversation_id = sa.Column(sa.String(255), nullable=False, unique=True)
+    channel = sa.Column(sa.String(16), nullable=False)
+    created_at = sa.Column(UTCDateTime(), nullable=False, index=True, default=utc_now)
+    status = sa.Column(sa.String(32), nullable=False, index=True, default="new")
+    client_type = sa.Column(sa.String(16), nullable=False)
+    confidence = sa.Column(sa.Float, nullable=True)
+    reasons = sa.Column(sa.JSON, nullable=False, default=list)
+    safety_outcome = sa.Column(sa.String(32), nullable=False)
+    red_flags = sa.Column(sa.JSON, nullable=False, default=list)
+    cautions = sa.Column(sa.JSON, nullable=False, default=list)
+    severity = sa.Column(sa.Integer, nullable=True)
+    duration = sa.Column(sa.Text, nullable=True)
+    details = sa.Column(sa.JSON, nullable=False, default=dict)
+
+    # selectin: an intake's children come with it, so it can be exported after its session.
+    conditions = so.relationship(
+        "IntakeCondition", back_populates="intake", cascade="all, delete-orphan",
+        order_by="IntakeCondition.id", lazy="selectin",
+    )
+    goals = so.relationship(
+        "IntakeGoal", back_populates="intake", cascade="all, delete-orphan",
+        order_by="IntakeGoal.id", lazy="selectin",
+    )
+    appointment_request = so.relationship(
+        "AppointmentRequest", back_populates="intake", cascade="all, delete-orphan",
+        uselist=False, lazy="selectin",
+    )
+    contact = so.relationship(
+        "Contact", back_populates="intake", cascade="all, delete-orphan",
+        uselist=False, lazy="selectin",
+    )
+    transcript = so.relationship(
+        "TranscriptMessage", back_populates="intake", cascade="all, delete-orphan",
+        order_by="TranscriptMessage.position", lazy="selectin",
+    )
+
+    def __repr__(self) -> str:  # no health or contact details, it may end up in a log
+        return f"<Intake {self.id} {self.status}>"
+
+
+class IntakeCondition(Base):
+    """A condition the client mentioned.
+
+    condition: canonical condition id (bot.vocabulary.CONDITION_IDS).
+    text: the client's own words it was recognised from.
+    status: assertion status - present, negated, historical, family or hypothetical.
+    body_part, side: canonical body region and left/right/both, when known.
+    """
+
+    __tablename__ = "intake_conditions"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    intake_id = _child_of_intake()
+    condition = sa.Column(sa.String(64), nullable=False)
+    text = sa.Column(sa.Text, nullable=True)
+    status = sa.Column(sa.String(16), nullable=False)
+    body_part = sa.Column(sa.String(32), nullable=True)
+    side = sa.Column(sa.String(8), nullable=True)
+
+    intake = so.relationship("Intake", back_populates="conditions")
+
+
+class IntakeGoal(Base):
+    """A goal the client hopes for (canonical goal id)."""
+
+    __tablename__ = "intake_goals"
+    __table_args__ = (sa.UniqueConstraint("intake_id", "goal"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    intake_id = _child_of_intake(index=False)
+    goal = sa.Column(sa.String(64), nullable=False)
+
+    intake = so.relationship("Intake", back_populates="goals")
+
+
+class AppointmentRequest(Base):
+    """What the client asked to book; at most one per intake.
+
+    appointment_type: an id from data/appointment_types.yml.
+    preferred_times: the client's availability in their words ("weekday evenings").
+    referral: True/False when they said whether a clinician referred them, else NULL.
+    insurance: insurer, HSA, "self pay"... as they said it.
+    """
+
+    __tablename__ = "appointment_requests"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    intake_id = sa.Column(
+        sa.Integer, sa.ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    appointment_type = sa.Column(sa.String(64), nullable=True)
+    preferred_times = sa.Column(sa.Text, nullable=True)
+    referral = sa.Column(sa.Boolean, nullable=True)
+    insurance = sa.Column(sa.Text, nullable=True)
+
+    intake = so.relationship("Intake", back_populates="appointment_request")
+
+
+class Contact(Base):
+    """How to reach the client; at most one per intake. Never log these columns."""
+
+    __tablename__ = "contacts"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    intake_id = sa.Column(
+        sa.Integer, sa.ForeignKey("intakes.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    name = sa.Column(sa.Text, nullable=True)
+    phone = sa.Column(sa.Text, nullable=True)
+    email = sa.Column(sa.Text, nullable=True)
+
+    intake = so.relationship("Intake", back_populates="contact")
+
+
+class TranscriptMessage(Base):
+    """One line of the conversation.
+
+    position: 0-based order within the intake's transcript.
+    sender: "client" or "bot".
+    at: when it was said (UTC), when known.
+    """
+
+    __tablename__ = "transcript_messages"
+    __table_args__ = (sa.UniqueConstraint("intake_id", "position"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    intake_id = _child_of_intake(index=False)
+    position = sa.Column(sa.Integer, nullable=False)
+    sender = sa.Column(sa.String(8), nullable=False)
+    text = sa.Column(sa.Text, nullable=False)
+    at = sa.Column(UTCDateTime(), nullable=True)
+
+    intake = so.relationship("Intake", back_populates="transcript")

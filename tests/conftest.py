@@ -1,0 +1,38 @@
+"""Shared fixtures: the trained model (trained once per run) and the running stack."""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """The project's model; trained here only when `make test` did not already (fingerprint)."""
+    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "bot", "build-spacy"], cwd=ROOT, check=True)
+    subprocess.run([str(ROOT / "scripts/train_if_needed.sh")], cwd=ROOT, check=True)
+    return ROOT / "models" / "intake.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def nlu_parser(trained_model):
+    from bot.nlu_model import NluParser
+
+    parser = NluParser(trained_model)
+    yield parser
+    parser.close()
+
+
+@pytest.fixture(scope="session")
+def stack(trained_model, tmp_path_factory):
+    """The real Rasa server and action server on free ports with temporary SQLite files."""
+    from tests.stack import Stack
+
+    with Stack(ROOT, trained_model, tmp_path_factory.mktemp("stack")) as running:
+        yield running
