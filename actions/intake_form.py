@@ -20,6 +20,7 @@ INTERRUPTIONS = {"ask_price", "ask_medical_massage", "ask_insurance", "ask_refer
                  "report_emergency"}
 # Slots whose answers are names, numbers or corrections, not a description of concerns.
 NOT_CONCERNS = {"client_name", "contact", "confirm"}
+CHANGE_REQUESTED = "change requested"
 SWITCH_KIND = re.compile(r"^\s*(?:the\s+)?(relaxation|relaxing|medical|therapeutic)\b", re.I)
 
 
@@ -136,18 +137,20 @@ class ValidateIntakeForm(FormValidationAction):
         text, entities, intent = _message(tracker)
         found = contact_from(text, entities)
         if found:
-            phone = found.get("phone") or tracker.get_slot("phone")
-            email = found.get("email") or tracker.get_slot("email")
-            return {"phone": phone, "email": email, "contact": contact_text(phone, email)}
+            return {"contact": contact_text(found.get("phone"), found.get("email"))}
         if _answering(tracker, "contact"):
             return {"contact": ""}
         return {}
 
     def validate_contact(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if not value:
+        text, entities, _ = _message(tracker)
+        found = contact_from(text, entities)
+        if not value or not found:
             dispatcher.utter_message(response="utter_invalid_contact")
             return {"contact": None}  # None re-asks: neither a phone number nor an email
-        return {"contact": value}
+        phone = found.get("phone") or tracker.get_slot("phone")
+        email = found.get("email") or tracker.get_slot("email")
+        return {"contact": contact_text(phone, email), "phone": phone, "email": email}
 
     async def extract_preferred_times(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if not _answering(tracker, "preferred_times"):
@@ -172,20 +175,26 @@ class ValidateIntakeForm(FormValidationAction):
 
     # -- the summary and its corrections -------------------------------------------------
     async def extract_confirm(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        text, entities, intent = _message(tracker)
+        _, _, intent = _message(tracker)
         if not _answering(tracker, "confirm") or intent == "affirm":
             return {}
+        return {"confirm": CHANGE_REQUESTED}  # validate_confirm applies the change
+
+    def validate_confirm(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> Dict[Text, Any]:
+        if value is True:
+            return {"confirm": True, "awaiting_change": False}
+        text, entities, intent = _message(tracker)
         updates = correction_updates(tracker.current_slot_values(), text, entities)
         if updates:
             dispatcher.utter_message(text="Updated.")
             if "concerns" in updates:
                 updates.update(self.validate_concerns(updates["concerns"], dispatcher, tracker, domain))
-            return {**updates, "awaiting_change": False}
-        if intent == "deny":
-            dispatcher.utter_message(response="utter_ask_what_to_change")
-            return {"awaiting_change": True}
-        dispatcher.utter_message(response="utter_correction_unclear")
-        return {"awaiting_change": True}
+            # None re-asks: the client sees the corrected summary and confirms again
+            return {**updates, "confirm": None, "awaiting_change": False}
+        dispatcher.utter_message(response="utter_ask_what_to_change" if intent == "deny"
+                                 else "utter_correction_unclear")
+        return {"confirm": None, "awaiting_change": True}  # None re-asks after the change
 
 
 def _override(tracker: Tracker) -> Optional[str]:

@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", default="tests/nlu/eval.jsonl")
     evaluate.add_argument("--model", help="model archive (default: newest in models/)")
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
+    evaluate.add_argument("--no-model", action="store_true",
+                          help="skip the trained model (lexicon and rules only)")
     evaluate.set_defaults(func=cmd_evaluate)
     return parser
 

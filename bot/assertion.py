@@ -33,17 +33,21 @@ class Cue:
     end: int
     category: str
     direction: str
+    max_scope: int = MAX_SCOPE_WORDS
+    except_conditions: frozenset = frozenset()
 
 
 class AssertionRules:
     def __init__(self, path: Path):
         with Path(path).open(encoding="utf-8") as handle:
             rules = (yaml.safe_load(handle) or {}).get("rules", [])
-        self.kind_of: dict[str, tuple[str, str]] = {}
+        self.kind_of: dict[str, tuple] = {}
         for rule in rules:
             literal = normalise_text(str(rule["literal"])).strip()
-            self.kind_of.setdefault(literal, (rule["category"].upper(),
-                                              rule.get("direction", "FORWARD").upper()))
+            self.kind_of.setdefault(literal, (
+                rule["category"].upper(), rule.get("direction", "FORWARD").upper(),
+                int(rule.get("max_scope") or MAX_SCOPE_WORDS),
+                frozenset(rule.get("except_conditions") or ())))
         self.regex = _phrase_regex(self.kind_of)
 
     def cues(self, lowered: str) -> list[Cue]:
@@ -52,9 +56,9 @@ class AssertionRules:
         found = []
         for match in self.regex.finditer(lowered):
             phrase = re.sub(r"[\s\-]+", " ", match.group(0))
-            category, direction = self.kind_of.get(phrase, ("", ""))
-            if category:
-                found.append(Cue(match.start(), match.end(), category, direction))
+            kind = self.kind_of.get(phrase)
+            if kind:
+                found.append(Cue(match.start(), match.end(), *kind))
         return found
 
 
@@ -74,14 +78,15 @@ def _blocked(text: str, start: int, end: int, stops: list[Cue], sentence_breaks)
 
 
 def assert_status(text: str, start: int, end: int, rules: AssertionRules | None = None,
-                  cues: list[Cue] | None = None) -> str:
+                  cues: list[Cue] | None = None, condition: str | None = None) -> str:
     """Status of the mention text[start:end], the nearest applicable cue winning."""
     rules = rules or load_rules()
     lowered = normalise_text(text)
     cues = rules.cues(lowered) if cues is None else cues
     stops = [c for c in cues if c.category == "TERMINATE"]
     modifiers = [c for c in cues if c.category in STATUS_OF_CATEGORY
-                 and not (c.start < end and start < c.end)]
+                 and not (c.start < end and start < c.end)
+                 and condition not in c.except_conditions]
     breaks = [m.start() for m in SENTENCE_END.finditer(lowered)]
     best: tuple[int, str] | None = None
     for cue in modifiers:
@@ -92,7 +97,7 @@ def assert_status(text: str, start: int, end: int, rules: AssertionRules | None 
         else:
             continue
         distance = _words_between(lowered, gap_start, gap_end)
-        if distance > MAX_SCOPE_WORDS or _blocked(lowered, gap_start, gap_end, stops, breaks):
+        if distance > cue.max_scope or _blocked(lowered, gap_start, gap_end, stops, breaks):
             continue
         if best is None or distance < best[0]:
             best = (distance, STATUS_OF_CATEGORY[cue.category])

@@ -173,16 +173,22 @@ def _mentions(text: str, entities: list[dict], lexicon: Lexicon) -> dict[str, li
 
 
 def _region_conditions(text: str, lowered: str, mentions, lexicon: Lexicon) -> list[Mention]:
-    """'my knee hurts' -> knee_pain: a region next to a pain word names that region's pain."""
+    """'my knee hurts' -> knee_pain: a region next to a pain word names that region's pain.
+
+    A region pain travels to ("shooting down my left leg") is radiation, not a new concern.
+    """
     pains = lexicon.pain_word_spans(text)
+    radiation = [m.span() for m in RADIATION.finditer(lowered)]
     made = []
     for part in mentions["body_part"]:
         covered = any(c.start <= part.start and part.end <= c.end for c in mentions["condition"])
         condition_id = lexicon.region_pain_condition.get(part.id)
-        if covered or not condition_id:
+        radiating = any(start <= part.start < end for start, end in radiation)
+        if covered or radiating or not condition_id:
             continue
         near = [p for p in pains if _same_sentence(lowered, p[0], part.start)
-                and _words_apart(lowered, (part.start, part.end), p) <= 4]
+                and _words_apart(lowered, (part.start, part.end), p) <= 4
+                and not any(start <= p[0] < end for start, end in radiation)]
         if near:
             start = min(part.start, near[0][0])
             end = max(part.end, near[0][1])
@@ -255,17 +261,22 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     cues = rules.cues(lowered)
     conditions: list[ConditionMention] = []
     for mention in sorted(condition_mentions, key=lambda m: m.start):
-        part = _nearest(mention, mentions["body_part"], lowered, max_words=5)
+        # a region inside another concern's words belongs to that concern
+        own_parts = [p for p in mentions["body_part"] if not any(
+            o is not mention and o.start <= p.start and p.end <= o.end and
+            not (mention.start <= p.start and p.end <= mention.end) for o in condition_mentions)]
+        part = _nearest(mention, own_parts, lowered, max_words=5)
         if part and lexicon.region_pain_condition.get(part.id) is None and mention.id not in ("other",):
             part = None if mention.id in lexicon.condition_body_part else part
         body_part = part.id if part else lexicon.condition_body_part.get(mention.id)
         cond = ConditionMention(
             id=mention.id, text=mention.text,
-            status=assertion.assert_status(text, mention.start, mention.end, rules, cues),
+            status=assertion.assert_status(text, mention.start, mention.end, rules, cues, mention.id),
             body_part=body_part, side=_side_for(mention, part, mentions["side"], lowered),
             start=mention.start, end=mention.end)
-        radiation = RADIATION.search(lowered, mention.start)
-        if radiation and _same_sentence(lowered, mention.end, radiation.start()):
+        radiation = RADIATION.search(lowered, mention.end)
+        if radiation and _same_sentence(lowered, mention.end, radiation.start()) \
+                and _words_apart(lowered, (mention.start, mention.end), radiation.span()) <= 12:
             cond.radiates_to = RADIATION_REGION[radiation.group(2)]
             cond.side = cond.side or radiation.group(1)
         conditions.append(cond)

@@ -11,7 +11,7 @@ if [ -f models/intake.tar.gz ] && [ "$(cat models/intake.fingerprint 2>/dev/null
 fi
 echo "training the model (a few minutes on 2 cores)..."
 start=$(date +%s)
-.venv/bin/rasa train --fixed-model-name intake --out models --quiet
+.venv/bin/rasa train --data data/nlu data/rules data/stories --fixed-model-name intake --out models --quiet
 echo "$fingerprint" > models/intake.fingerprint
 echo "$(( $(date +%s) - start ))" > models/intake.train-seconds
 echo "model trained in $(cat models/intake.train-seconds) s"

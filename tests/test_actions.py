@@ -1,0 +1,189 @@
+"""Custom actions run on trackers built inline; each test asserts the whole event list."""
+from __future__ import annotations
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActionExecuted, ActiveLoop, AllSlotsReset, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.asks import ActionAskAppointmentType, ActionAskConfirm
+from actions.conversation_control import ActionStartOver, ActionStopIntake
+from actions.intake_form import ValidateIntakeForm
+from actions.session_start import ActionSessionStart
+from actions.submission import ActionSubmitIntake
+
+DOMAIN = {
+    "forms": {"intake_form": {"required_slots": [
+        "concerns", "pain_details", "health_screen", "appointment_type", "client_name",
+        "contact", "preferred_times", "referral", "insurance", "confirm"]}},
+    "slots": {}, "responses": {}, "actions": [],
+}
+SLOT_NAMES = ["concerns", "client_type", "confidence", "reasons", "recommended_types", "safety",
+              "pain_details", "health_screen", "appointment_type", "client_name", "phone",
+              "email", "contact", "preferred_times", "referral", "insurance", "confirm",
+              "awaiting_change", "intake_id", "requested_slot"]
+
+
+def tracker(text: str, intent: str, slots: dict | None = None, entities=None,
+            events=None) -> Tracker:
+    values = {name: None for name in SLOT_NAMES}
+    values.update(slots or {})
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.9},
+               "entities": entities or []}
+    return Tracker("conv-1", values, message, events or [], False, None,
+                   {"name": "intake_form"}, "action_listen")
+
+
+async def run(action, tr: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tr, DOMAIN)
+    return events, dispatcher.messages
+
+
+async def test_first_message_fills_concerns_classifies_and_asks_pain_details():
+    events, messages = await run(ValidateIntakeForm(), tracker(
+        "my lower back is killing me, shooting down my left leg", "describe_symptoms"))
+    slots = {e["name"]: e["value"] for e in events}
+    # medical: the domain's slot order applies, so Rasa itself requests pain_details next
+    assert [e["name"] for e in events] == [
+        "concerns", "client_type", "confidence", "reasons", "recommended_types"]
+    assert slots["client_type"] == "medical"
+    assert slots["concerns"]["conditions"][0]["id"] == "back_pain"
+    assert slots["concerns"]["conditions"][0]["side"] == "left"
+    assert messages == []
+
+
+async def test_message_with_nothing_for_massage_is_reasked_with_a_clear_reason():
+    events, messages = await run(ValidateIntakeForm(), tracker("I have a stomach ache", "out_of_scope"))
+    assert events == [SlotSet("concerns", None), SlotSet("requested_slot", "concerns")]
+    assert [m["response"] for m in messages] == ["utter_unclear_concerns"]
+
+
+async def test_booking_request_without_details_asks_concerns_without_complaint():
+    events, messages = await run(ValidateIntakeForm(), tracker("i want to book a massage", "request_booking"))
+    assert events == [SlotSet("concerns", None), SlotSet("requested_slot", "concerns")]
+    assert messages == []
+
+
+RELAXATION = {"concerns": {"conditions": [], "goals": ["relaxation"], "severity": None,
+                           "duration": None, "aggravators": [], "surgery": None,
+                           "referral": None, "preference": "relaxation"},
+              "client_type": "relaxation", "recommended_types": ["swedish_60", "swedish_90"]}
+
+
+async def test_relaxation_client_is_not_asked_medical_questions():
+    tr = tracker("the first one", "choose_appointment",
+                 {**RELAXATION, "requested_slot": "appointment_type"})
+    events, messages = await run(ValidateIntakeForm(), tr)
+    assert events == [SlotSet("appointment_type", "swedish_60"), SlotSet("client_type", "relaxation"),
+                      SlotSet("requested_slot", "client_name")]
+    assert messages == []
+
+
+async def test_asking_for_the_other_kind_switches_the_offer():
+    tr = tracker("actually can i do the medical kind instead", "want_medical",
+                 {**RELAXATION, "requested_slot": "appointment_type"})
+    events, _ = await run(ValidateIntakeForm(), tr)
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots["client_type"] == "medical" and slots["appointment_type"] is None
+    assert "asked for medical massage" in slots["reasons"]
+
+
+async def test_contact_without_phone_or_email_is_reasked():
+    tr = tracker("you can reach me anytime", "give_contact", {**RELAXATION,
+                 "appointment_type": "swedish_60", "client_name": "Dana", "requested_slot": "contact"})
+    events, messages = await run(ValidateIntakeForm(), tr)
+    assert events == [SlotSet("contact", None), SlotSet("requested_slot", "contact")]
+    assert [m["response"] for m in messages] == ["utter_invalid_contact"]
+
+
+async def test_contact_phone_and_email_are_taken_from_any_message():
+    tr = tracker("555-201-3344 or dana@example.com", "give_contact", {**RELAXATION,
+                 "appointment_type": "swedish_60", "client_name": "Dana", "requested_slot": "contact"},
+                 entities=[{"entity": "phone", "value": "555-201-3344", "start": 0, "end": 12}])
+    events, _ = await run(ValidateIntakeForm(), tr)
+    assert events == [SlotSet("contact", "555-201-3344 / dana@example.com"),
+                      SlotSet("phone", "555-201-3344"), SlotSet("email", "dana@example.com"),
+                      SlotSet("requested_slot", "preferred_times")]
+
+
+async def test_faq_question_is_never_taken_as_an_answer():
+    tr = tracker("do you take insurance?", "ask_insurance", {**RELAXATION,
+                 "appointment_type": "swedish_60", "client_name": "Dana", "contact": "x",
+                 "requested_slot": "preferred_times"})
+    events, _ = await run(ValidateIntakeForm(), tr)
+    assert events == [SlotSet("requested_slot", "preferred_times")]
+
+
+FILLED = {**RELAXATION, "appointment_type": "swedish_60", "client_name": "Dana Cole",
+          "phone": "555-201-3344", "contact": "555-201-3344", "preferred_times": "weekday evenings",
+          "requested_slot": "confirm"}
+
+
+async def test_correction_at_the_summary_updates_and_reasks():
+    tr = tracker("wait my number is 555-777-1212", "correct", FILLED)
+    events, messages = await run(ValidateIntakeForm(), tr)
+    # a phone number in any message of the form also goes through validate_contact
+    assert events == [SlotSet("contact", "555-777-1212"), SlotSet("confirm", None),
+                      SlotSet("phone", "555-777-1212"), SlotSet("email", None),
+                      SlotSet("awaiting_change", False), SlotSet("requested_slot", "confirm")]
+    assert [m["text"] for m in messages] == ["Updated."]
+
+
+async def test_no_at_the_summary_asks_what_to_change():
+    events, messages = await run(ValidateIntakeForm(), tracker("no", "deny", FILLED))
+    assert events == [SlotSet("confirm", None), SlotSet("awaiting_change", True),
+                      SlotSet("requested_slot", "confirm")]
+    assert [m["response"] for m in messages] == ["utter_ask_what_to_change"]
+
+
+async def test_summary_restates_every_value_in_plain_text():
+    events, messages = await run(ActionAskConfirm(), tracker("", "give_availability", FILLED))
+    assert events == []
+    text = messages[0]["text"]
+    for value in ("Dana Cole", "555-201-3344", "weekday evenings", "Swedish", "relaxation"):
+        assert value in text
+    assert text.endswith("Is that all correct? Reply yes, or tell me what to change.")
+
+
+async def test_appointment_question_explains_kind_reasons_and_prices():
+    slots = {**RELAXATION, "reasons": ["wants relaxation"]}
+    events, messages = await run(ActionAskAppointmentType(), tracker("", "want_relaxation", slots))
+    assert events == [SlotSet("recommended_types", ["swedish_60", "swedish_90"])]
+    text = messages[0]["text"]
+    assert "relaxation massage" in text and "1. " in text and "$" in text and "min" in text
+
+
+async def test_start_over_and_stop_reset_everything():
+    for action, response in ((ActionStartOver(), "utter_start_over"),
+                             (ActionStopIntake(), "utter_intake_stopped")):
+        events, messages = await run(action, tracker("start over", "start_over", FILLED))
+        assert events == [ActiveLoop(None), AllSlotsReset()]
+        assert [m["response"] for m in messages] == [response]
+
+
+async def test_session_start_gives_the_disclaimer_and_carries_nothing_over():
+    events, messages = await run(ActionSessionStart(), tracker("hi", "greet", FILLED))
+    assert events == [SessionStarted(), ActionExecuted("action_listen")]
+    assert [m["response"] for m in messages] == ["utter_greet"]
+
+
+async def test_submit_stores_the_intake_with_its_transcript(tmp_path, monkeypatch):
+    from bot.storage import db
+    from bot.storage.export import export_intakes
+
+    url = f"sqlite:///{tmp_path / 'intake.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("INTAKE_OUTBOX_DIR", str(tmp_path / "outbox"))
+    db.upgrade_database(url)
+    history = [{"event": "user", "text": "just want to relax", "timestamp": 1700000000},
+               {"event": "bot", "text": "Here's what I have", "timestamp": 1700000001}]
+    events, messages = await run(ActionSubmitIntake(), tracker("yes", "affirm",
+                                 {**FILLED, "confirm": True}, events=history))
+    assert events == [SlotSet("intake_id", "1")]
+    assert "Dana" in messages[0]["text"] and "Swedish" in messages[0]["text"]
+    import json
+    [stored] = json.loads(export_intakes(url))
+    assert stored["contact"] == {"name": "Dana Cole", "phone": "555-201-3344", "email": None}
+    assert stored["appointment_type"] == "swedish_60" and stored["goals"] == ["relaxation"]
+    assert [m["sender"] for m in stored["transcript"]] == ["client", "bot"]
