@@ -5,7 +5,7 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import catalogue
@@ -21,8 +21,10 @@ class ActionSubmitIntake(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        confirmed_at = (tracker.latest_message or {}).get("timestamp") or _latest_user_time(tracker)
         record = intake_record(tracker.sender_id, tracker.get_latest_input_channel(),
-                               tracker.current_slot_values(), transcript_from_events(tracker.events))
+                               tracker.current_slot_values(), transcript_from_events(tracker.events),
+                               intake_key=f"{tracker.sender_id}@{confirmed_at}")
         result = save_or_queue(record)
         logger.info("intake %s: %s", result["status"], result.get("id", "-"))
         chosen = catalogue.find_appointment_type(record["appointment_type"] or "", [])
@@ -32,4 +34,10 @@ class ActionSubmitIntake(Action):
             f"Thank you{', ' + name if name else ''}! Your request for {what} is in. Our staff "
             "will review it and contact you to confirm a time. Is there anything else I can "
             "help with?"))
-        return [SlotSet("intake_id", str(result.get("id") or "queued"))]
+        # A new intake may follow in the same conversation: it starts from empty slots.
+        return [AllSlotsReset(), SlotSet("intake_id", str(result.get("id") or "queued"))]
+
+
+def _latest_user_time(tracker: Tracker):
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return users[-1].get("timestamp") if users else None

@@ -187,14 +187,19 @@ def transcript_from_events(events: list[dict]) -> list[dict]:
 
 
 def intake_record(conversation_id: str, channel: str | None, slots: dict,
-                  transcript: list[dict]) -> dict:
-    """The stored intake (the contract's export shape without id)."""
+                  transcript: list[dict], intake_key: str | None = None) -> dict:
+    """The stored intake (the contract's export shape without id).
+
+    intake_key identifies this submission, so a retried save never stores it twice while a
+    returning client (same SMS number, same conversation id) still gets a new intake.
+    """
     ex = Extraction.from_dict(slots.get("concerns"))
     safety = slots.get("safety") or {}
     outcome = safety.get("outcome", "book")
     status = {"urgent": "emergency", "clearance_needed": "needs_clearance"}.get(outcome, "new")
     return {
         "conversation_id": conversation_id,
+        **({"intake_key": intake_key} if intake_key else {}),
         "channel": CHANNELS.get(channel or "", "web"),
         "status": status,
         "client_type": slots.get("client_type") or "unclear",

@@ -180,7 +180,7 @@ async def test_submit_stores_the_intake_with_its_transcript(tmp_path, monkeypatc
                {"event": "bot", "text": "Here's what I have", "timestamp": 1700000001}]
     events, messages = await run(ActionSubmitIntake(), tracker("yes", "affirm",
                                  {**FILLED, "confirm": True}, events=history))
-    assert events == [SlotSet("intake_id", "1")]
+    assert events == [AllSlotsReset(), SlotSet("intake_id", "1")]
     assert "Dana" in messages[0]["text"] and "Swedish" in messages[0]["text"]
     import json
     [stored] = json.loads(export_intakes(url))

@@ -242,7 +242,16 @@ def test_status_follows_the_safety_outcome_when_not_given(sqlite_url, safety_out
         engine.dispose()
 
 
-def test_saving_the_same_conversation_again_changes_nothing(engine):
+def test_a_returning_client_gets_a_new_intake_in_the_same_conversation(engine):
+    first = saved(engine, make_record(intake_key="conv-1@1700000000"))
+    second = saved(engine, make_record(intake_key="conv-1@1710000000"))
+    again = saved(engine, make_record(intake_key="conv-1@1710000000", status="booked"))
+    assert first != second and again == second
+    with so.Session(engine, future=True) as session:
+        assert [i.conversation_id for i in list_intakes(session)] == ["conv-1", "conv-1"]
+
+
+def test_saving_the_same_intake_again_changes_nothing(engine):
     first = saved(engine, make_record())
     again = saved(engine, make_record(status="booked", goals=["relaxation"]))
     with so.Session(engine, future=True) as session:

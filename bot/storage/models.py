@@ -73,7 +73,10 @@ def _child_of_intake(*, index: bool = True):
 class Intake(Base):
     """One intake conversation's outcome.
 
-    conversation_id: the Rasa sender id; unique, so a re-sent intake is stored only once.
+    conversation_id: the Rasa sender id (a phone number's conversation on SMS), so one
+        conversation may hold several intakes over time.
+    intake_key: unique per submitted intake (conversation id and the moment the client
+        confirmed), so a re-sent intake is stored only once.
     status: staff workflow state, one of INTAKE_STATUSES.
     confidence: the classifier's confidence in client_type, 0..1.
     reasons: human-readable evidence for client_type (list of str).
@@ -87,7 +90,8 @@ class Intake(Base):
     __tablename__ = "intakes"
 
     id = sa.Column(sa.Integer, primary_key=True)
-    conversation_id = sa.Column(sa.String(255), nullable=False, unique=True)
+    conversation_id = sa.Column(sa.String(255), nullable=False, index=True)
+    intake_key = sa.Column(sa.String(320), nullable=False, unique=True)
     channel = sa.Column(sa.String(16), nullable=False)
     created_at = sa.Column(UTCDateTime(), nullable=False, index=True, default=utc_now)
     status = sa.Column(sa.String(32), nullable=False, index=True, default="new")

@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 REQUIRED_KEYS = ("conversation_id", "channel", "client_type", "safety_outcome")
 OPTIONAL_KEYS = (
-    "created_at", "status", "confidence", "reasons", "conditions", "goals", "red_flags",
+    "intake_key", "created_at", "status", "confidence", "reasons", "conditions", "goals", "red_flags",
     "cautions", "appointment_type", "preferred_times", "contact", "referral", "insurance",
     "transcript", "severity", "duration", "details",
 )
@@ -60,12 +60,13 @@ MAX_ID_LENGTH = 64
 def save_intake(session: so.Session, record: Mapping) -> int:
     """Store one intake and return its id; commits.
 
-    Saving a conversation_id that is already stored changes nothing and returns the stored
-    id, because the outbox and the conversation's retry path may send the same intake again.
+    Saving an intake_key that is already stored changes nothing and returns the stored id,
+    because the outbox and the conversation's retry path may send the same intake again.
+    Without an intake_key the conversation id and created_at make one.
     Raises ValueError (before touching the database) when the record is malformed.
     """
     clean = validate_record(record)
-    existing = _intake_id_for(session, clean["conversation_id"])
+    existing = _intake_id_for(session, clean["intake_key"])
     if existing is not None:
         logger.info("intake %s was already stored; nothing changed", existing)
         return existing
@@ -78,7 +79,7 @@ def save_intake(session: so.Session, record: Mapping) -> int:
     except sa.exc.IntegrityError:
         # Another process stored the same conversation between our check and our insert.
         session.rollback()
-        existing = _intake_id_for(session, clean["conversation_id"])
+        existing = _intake_id_for(session, clean["intake_key"])
         if existing is None:
             raise
         return existing
@@ -177,10 +178,14 @@ def validate_record(record: Mapping) -> dict:
     if status is None:
         status = STATUS_FOR_SAFETY_OUTCOME.get(safety_outcome, "new")
     created_at = record.get("created_at")
+    created_at = utc_now() if created_at is None else _check_time("created_at", created_at)
+    conversation_id = _check_text("conversation_id", record["conversation_id"], 255)
+    intake_key = record.get("intake_key") or f"{conversation_id}@{created_at.isoformat()}"
     return {
-        "conversation_id": _check_text("conversation_id", record["conversation_id"], 255),
+        "conversation_id": conversation_id,
+        "intake_key": _check_text("intake_key", intake_key, 320),
         "channel": _check_choice("channel", record["channel"], CHANNELS),
-        "created_at": utc_now() if created_at is None else _check_time("created_at", created_at),
+        "created_at": created_at,
         "status": _check_choice("status", status, INTAKE_STATUSES),
         "client_type": _check_choice("client_type", record["client_type"],
                                      vocabulary.CLIENT_TYPES),
@@ -348,8 +353,8 @@ def _unique(items: list[str]) -> list[str]:
 
 # ---- helpers --------------------------------------------------------------------------------
 
-def _intake_id_for(session: so.Session, conversation_id: str) -> int | None:
-    query = sa.select(Intake.id).where(Intake.conversation_id == conversation_id)
+def _intake_id_for(session: so.Session, intake_key: str) -> int | None:
+    query = sa.select(Intake.id).where(Intake.intake_key == intake_key)
     return session.scalars(query).first()
 
 
@@ -362,6 +367,7 @@ def _start_of(since: date) -> datetime:
 def _build_intake(clean: dict) -> Intake:
     intake = Intake(
         conversation_id=clean["conversation_id"],
+        intake_key=clean["intake_key"],
         channel=clean["channel"],
         created_at=clean["created_at"],
         status=clean["status"],

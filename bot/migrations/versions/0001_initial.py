@@ -28,6 +28,7 @@ def upgrade() -> None:
         "intakes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("conversation_id", sa.String(length=255), nullable=False),
+        sa.Column("intake_key", sa.String(length=320), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=32), nullable=False),
@@ -41,8 +42,9 @@ def upgrade() -> None:
         sa.Column("duration", sa.Text(), nullable=True),
         sa.Column("details", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_intakes"),
-        sa.UniqueConstraint("conversation_id", name="uq_intakes_conversation_id"),
+        sa.UniqueConstraint("intake_key", name="uq_intakes_intake_key"),
     )
+    op.create_index("ix_intakes_conversation_id", "intakes", ["conversation_id"])
     op.create_index("ix_intakes_created_at", "intakes", ["created_at"])
     op.create_index("ix_intakes_status", "intakes", ["status"])
 

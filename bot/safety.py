@@ -1,0 +1,529 @@
+"""Safety screen: red flags and cautions in what a client writes, decided by phrase rules.
+
+The emergency path must not rest on the NLU model alone, so this is a plain rule layer over the
+client's own words. What a practice may change (phrases, cues, the surgery window, messages)
+lives in data/safety.yml; this module only knows how to apply it. It never diagnoses: it says
+what to do next.
+
+    result = screen("my chest feels tight and i cant catch my breath")
+    result.outcome   -> "urgent"; result.messages[0] says to call 911
+
+`SafetyResult.evidence` holds the client's matched words: health data, never log it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import yaml
+
+DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "data" / "safety.yml"
+
+#: Screening outcomes, lowest priority first.
+OUTCOMES = ("book", "therapist_review", "clearance_needed", "urgent")
+#: A flag's outcome in the rules file -> the screening outcome it leads to.
+FLAG_OUTCOMES = {"urgent": "urgent", "clearance_needed": "clearance_needed",
+                 "reschedule": "clearance_needed", "therapist_review": "therapist_review"}
+DEFAULT_SETTINGS = {"surgery_clearance_weeks": 6, "fever_free_hours": 24,
+                    "negation_window_words": 6, "historical_after_window_words": 3,
+                    "all_of_window_chars": 160}
+
+_APOSTROPHES = re.compile(r"['\u2019\u2018\u02bc`\u00b4]")
+_NOT_KEPT = re.compile(r"[^\w\s.,!?;:]|_")
+_SPACES = re.compile(r"\s+")
+_CLAUSE_BREAK = re.compile(r"[.!?;]+(?=\s|$)|\s(?:but|however|although|though)(?=\s|$)")
+_PART_BREAK = re.compile(r",|\s(?:and|plus|also|then)(?=\s)")
+_LIST_WORD = re.compile(r"(?<!\w)(?:or|nor)(?!\w)")
+_LIST_AFTER = re.compile(r"\s*,?\s*(?:or|nor)(?!\w)")
+_TERM = re.compile(r"@(\w+)")
+_GAP, _GAP_REGEX = " ~ ", r" (?:\S+ ){0,3}"
+_NEVER = re.compile(r"(?!x)x")
+#: How far back (characters) cues are looked for; keeps long unpunctuated messages fast.
+_LOOKBACK = 300
+
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+                 "twelve": 12, "few": 3, "a few": 3, "couple": 2, "a couple": 2,
+                 "couple of": 2, "a couple of": 2, "several": 3}
+_WEEKS_PER_UNIT = {"d": 1 / 7, "w": 1.0, "m": 4.35, "y": 52.0}
+
+
+# --------------------------------------------------------------------------- results
+
+@dataclass(frozen=True)
+class SafetyResult:
+    """What the screen decided for one message (or, merged, a whole conversation)."""
+
+    outcome: str = "book"  #: book | therapist_review | clearance_needed | urgent
+    red_flags: list[str] = field(default_factory=list)  #: stop an immediate booking
+    cautions: list[str] = field(default_factory=list)  #: booking goes on after therapist review
+    messages: list[str] = field(default_factory=list)  #: what the bot says next, in order
+    emergency: bool = False  #: outcome is urgent: the very next message is the help message
+    reschedule: bool = False  #: clearance_needed because of fever/infection: come back recovered
+    evidence: dict[str, str] = field(default_factory=dict)  #: flag id -> matched words (never log)
+
+    def as_dict(self) -> dict:
+        """Plain data for a slot or JSON."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "SafetyResult":
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+# --------------------------------------------------------------------------- rules
+
+@dataclass(frozen=True)
+class Flag:
+    """One red flag or caution from the rules file, its phrases compiled."""
+
+    id: str
+    outcome: str  #: as written: urgent | clearance_needed | reschedule | therapist_review
+    message: str  #: key into SafetyRules.messages
+    counts_when_historical: bool
+    uses_surgery_window: bool
+    phrases: tuple[tuple[re.Pattern, ...], ...]  #: each phrase's parts (several for all-of)
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Compiled cue lists that decide whether a phrase match is about the client, now."""
+
+    negation: re.Pattern
+    pseudo_negation: re.Pattern
+    scope_breakers: re.Pattern
+    answer_negation: tuple[re.Pattern, ...]
+    historical: re.Pattern
+    still_current: re.Pattern
+    hypothetical: re.Pattern
+    other_person: re.Pattern
+    first_person: re.Pattern
+    booking_for_someone_else: re.Pattern
+    exclusions: tuple[re.Pattern, ...]
+
+
+@dataclass(frozen=True)
+class SafetyRules:
+    source: str
+    settings: Mapping[str, float]
+    messages: Mapping[str, str]
+    flags: tuple[Flag, ...]
+    cues: Cues
+    spellings: Mapping[str, str]
+    spelling_pattern: re.Pattern
+
+
+def load_safety_rules(path: str | Path | None = None) -> SafetyRules:
+    """The rules in `path` (default data/safety.yml), read again only when the file changes."""
+    resolved = Path(path or DEFAULT_RULES_PATH).resolve()
+    stat = resolved.stat()
+    return _load_cached(str(resolved), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=32)
+def _load_cached(path: str, _mtime_ns: int, _size: int) -> SafetyRules:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping at the top")
+    return build_rules(data, source=path)
+
+
+def build_rules(data: Mapping, source: str = "<rules>") -> SafetyRules:
+    """Compile a parsed rules file; errors name the flag or list at fault."""
+    terms = {name: _APOSTROPHES.sub("", str(v)) for name, v in (data.get("terms") or {}).items()}
+    settings = {**DEFAULT_SETTINGS, **(data.get("settings") or {})}
+    messages = _format_messages(data.get("messages") or {}, settings, source)
+    flags = tuple(_build_flag(entry, terms, messages, source) for entry in data.get("flags") or [])
+    ids = [flag.id for flag in flags]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{source}: a flag id appears twice")
+    spellings = _spellings(data.get("spellings") or {})
+    return SafetyRules(source, settings, messages, flags, _build_cues(data, terms, source),
+                       spellings, _spelling_pattern(spellings))
+
+
+def _format_messages(raw: Mapping, settings: Mapping, source: str) -> dict[str, str]:
+    try:
+        return {key: " ".join(str(text).split()).format_map(settings) for key, text in raw.items()}
+    except (KeyError, ValueError) as error:
+        raise ValueError(f"{source}: a message has an unknown placeholder ({error})") from None
+
+
+def _build_flag(entry: Mapping, terms: Mapping, messages: Mapping, source: str) -> Flag:
+    fid = entry.get("id")
+    where = f"{source}: flag {fid}"
+    outcome = entry.get("outcome")
+    if outcome not in FLAG_OUTCOMES:
+        raise ValueError(f"{where}: outcome must be one of {sorted(FLAG_OUTCOMES)}")
+    kind = "caution" if outcome == "therapist_review" else "red_flag"
+    if entry.get("kind", kind) != kind:
+        raise ValueError(f"{where}: kind must be {kind} for outcome {outcome}")
+    message = entry.get("message", outcome)
+    if message not in messages:
+        raise ValueError(f"{where}: no message named {message}")
+    phrases = tuple(_build_phrase(p, terms, where) for p in entry.get("phrases") or [])
+    if not phrases:
+        raise ValueError(f"{where}: needs at least one phrase")
+    return Flag(fid, outcome, message, bool(entry.get("counts_when_historical", False)),
+                bool(entry.get("uses_surgery_window", False)), phrases)
+
+
+def _build_phrase(phrase, terms: Mapping, where: str) -> tuple[re.Pattern, ...]:
+    parts = phrase["all"] if isinstance(phrase, Mapping) else [phrase]
+    return tuple(_word_pattern([part], terms, where) for part in parts)
+
+
+def _build_cues(data: Mapping, terms: Mapping, source: str) -> Cues:
+    people = data.get("historical_or_other_person_cues") or {}
+
+    def words(items, name):
+        return _word_pattern(items or [], terms, f"{source}: {name}")
+
+    return Cues(
+        negation=words(data.get("negation_cues"), "negation_cues"),
+        pseudo_negation=words(data.get("pseudo_negation_cues"), "pseudo_negation_cues"),
+        scope_breakers=words(data.get("negation_scope_breakers"), "negation_scope_breakers"),
+        answer_negation=tuple(re.compile(_expand(p, terms, source))
+                              for p in data.get("answer_negation") or []),
+        historical=words(people.get("historical"), "historical"),
+        still_current=words(people.get("still_current"), "still_current"),
+        hypothetical=words(people.get("hypothetical"), "hypothetical"),
+        other_person=words(people.get("other_person"), "other_person"),
+        first_person=words(people.get("first_person"), "first_person"),
+        booking_for_someone_else=words(people.get("booking_for_someone_else"),
+                                       "booking_for_someone_else"),
+        exclusions=tuple(words([p], "exclusions") for p in data.get("exclusions") or []),
+    )
+
+
+def _expand(source: str, terms: Mapping, where: str) -> str:
+    """A phrase as regex text: @terms inserted, ' ~ ' as a gap of up to three words."""
+    def term(match: re.Match) -> str:
+        if match.group(1) not in terms:
+            raise ValueError(f"{where}: unknown term @{match.group(1)}")
+        return f"(?:{terms[match.group(1)]})"
+
+    return _TERM.sub(term, _APOSTROPHES.sub("", str(source)).replace(_GAP, _GAP_REGEX))
+
+
+def _word_pattern(sources: Iterable[str], terms: Mapping, where: str) -> re.Pattern:
+    """One pattern matching any of `sources` as whole words."""
+    body = "|".join(f"(?:{_expand(s, terms, where)})" for s in sources)
+    if not body:
+        return _NEVER
+    try:
+        return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+    except re.error as error:
+        raise ValueError(f"{where}: bad pattern {body!r} ({error})") from None
+
+
+def _spellings(raw: Mapping) -> dict[str, str]:
+    table = {}
+    for canonical, variants in raw.items():
+        for variant in variants or []:
+            table[_APOSTROPHES.sub("", str(variant).lower()).strip()] = str(canonical)
+    return table
+
+
+def _spelling_pattern(table: Mapping[str, str]) -> re.Pattern:
+    def bounded(variant: str) -> str:
+        left = r"(?<!\w)" if variant[0].isalnum() else ""
+        right = r"(?!\w)" if variant[-1].isalnum() else ""
+        return left + re.escape(variant) + right
+
+    variants = sorted((v for v in table if v), key=len, reverse=True)
+    return re.compile("|".join(bounded(v) for v in variants)) if variants else _NEVER
+
+
+# --------------------------------------------------------------------------- text
+
+def normalise(text: str, rules: SafetyRules) -> str:
+    """Lowercase, no apostrophes, SMS spellings expanded, punctuation kept only at clause ends."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = _SPACES.sub(" ", _APOSTROPHES.sub("", text))
+    text = rules.spelling_pattern.sub(lambda m: rules.spellings[m.group(0)], text)
+    return _SPACES.sub(" ", _NOT_KEPT.sub(" ", text)).strip()
+
+
+@dataclass(frozen=True)
+class _Message:
+    """A normalised message with its clauses and the spans that exclusions cover."""
+
+    text: str
+    clauses: tuple[tuple[int, int], ...]
+    excluded: tuple[tuple[int, int], ...]
+    for_someone_else: bool
+
+
+def _prepare(text: str, rules: SafetyRules) -> _Message:
+    clean = normalise(text, rules)
+    excluded = tuple(m.span() for p in rules.cues.exclusions for m in p.finditer(clean))
+    return _Message(clean, _clause_spans(clean), excluded,
+                    bool(rules.cues.booking_for_someone_else.search(clean)))
+
+
+def _clause_spans(text: str) -> tuple[tuple[int, int], ...]:
+    spans, start = [], 0
+    for brk in _CLAUSE_BREAK.finditer(text):
+        spans.append((start, brk.start()))
+        start = brk.end()
+    spans.append((start, len(text)))
+    return tuple((s, e) for s, e in spans if text[s:e].strip())
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+# --------------------------------------------------------------------------- is it current?
+
+def _survives(match: re.Match, clause: tuple[int, int], msg: _Message, flag: Flag,
+              rules: SafetyRules) -> bool:
+    """A match counts unless excluded, negated, about someone else, or over/hypothetical."""
+    if any(_overlaps(match.span(), span) for span in msg.excluded):
+        return False
+    return not (_negated(match, clause, msg, rules)
+                or _about_someone_else(match, clause, msg, rules)
+                or _not_current(match, clause, msg, flag, rules))
+
+
+def _negated(match: re.Match, clause: tuple[int, int], msg: _Message, rules: SafetyRules) -> bool:
+    cues, text = rules.cues, msg.text
+    start = _lookback_start(clause, match)
+    before = text[start:match.start()]
+    pseudo = [m.span() for m in cues.pseudo_negation.finditer(
+        text[start:min(clause[1], match.end() + _LOOKBACK)])]
+    real = [c for c in cues.negation.finditer(before)
+            if not any(s <= c.start() and c.end() <= e for s, e in pseudo)]
+    if real and _negation_reaches(before[real[-1].end():], text[match.end():clause[1]], rules):
+        return True
+    rest = text[match.end():match.end() + 80]
+    return any(p.match(rest) for p in cues.answer_negation)
+
+
+def _lookback_start(clause: tuple[int, int], match: re.Match) -> int:
+    return max(clause[0], match.start() - _LOOKBACK)
+
+
+def _negation_reaches(gap: str, after: str, rules: SafetyRules) -> bool:
+    """Whether a cue still negates a match `gap` later ("no, i have ..." does not)."""
+    cues = rules.cues
+    if len(gap.split()) > rules.settings["negation_window_words"] or gap.lstrip().startswith(","):
+        return False
+    if cues.scope_breakers.search(gap) or cues.first_person.search(gap):
+        return False
+    in_a_list = _LIST_WORD.search(gap) or _LIST_AFTER.match(after)
+    return "," not in gap or bool(in_a_list)
+
+
+def _about_someone_else(match: re.Match, clause: tuple[int, int], msg: _Message,
+                        rules: SafetyRules) -> bool:
+    """'my dad had a stroke': someone else is the subject and the client is not named after."""
+    if msg.for_someone_else:
+        return False
+    before = msg.text[_lookback_start(clause, match):match.start()]
+    cues = list(rules.cues.other_person.finditer(before))
+    if not cues:
+        return False
+    return not rules.cues.first_person.search(before[cues[-1].end():] + " " + match.group(0))
+
+
+def _not_current(match: re.Match, clause: tuple[int, int], msg: _Message, flag: Flag,
+                 rules: SafetyRules) -> bool:
+    """Over and done, or only a 'what if', with nothing nearby saying it is happening now."""
+    part = _part_span(msg.text, clause, match)
+    following = _following_part(msg.text, clause, part[1])
+    hypothetical = _hypothetical(match, clause, msg, rules)
+    over = not flag.counts_when_historical and _said_to_be_over(match, part, following, msg, rules)
+    if not (hypothetical or over):
+        return False
+    return not _said_to_be_current(msg.text, part[0], (following or part)[1], rules.cues)
+
+
+def _hypothetical(match: re.Match, clause: tuple[int, int], msg: _Message,
+                  rules: SafetyRules) -> bool:
+    before = msg.text[_lookback_start(clause, match):match.start()]
+    return any(len(before[c.end():].split()) <= rules.settings["negation_window_words"]
+               for c in rules.cues.hypothetical.finditer(before))
+
+
+def _part_span(text: str, clause: tuple[int, int], match: re.Match) -> tuple[int, int]:
+    """The comma/'and' part of the clause that holds the match (at most _LOOKBACK around it)."""
+    first = _lookback_start(clause, match)
+    last = min(clause[1], match.end() + _LOOKBACK)
+    start = max([b.end() for b in _PART_BREAK.finditer(text, first, match.start())], default=first)
+    after = _PART_BREAK.search(text, match.end(), last)
+    return start, after.start() if after else last
+
+
+def _following_part(text: str, clause: tuple[int, int], part_end: int) -> tuple | None:
+    """(start, end, after_a_comma) of the part after `part_end` in the clause, if any."""
+    brk = _PART_BREAK.match(text, part_end, clause[1])
+    if not brk:
+        return None
+    last = min(clause[1], brk.end() + _LOOKBACK)
+    nxt = _PART_BREAK.search(text, brk.end(), last)
+    return brk.end(), nxt.start() if nxt else last, brk.group(0) == ","
+
+
+def _said_to_be_over(match: re.Match, part: tuple[int, int], following: tuple | None,
+                     msg: _Message, rules: SafetyRules) -> bool:
+    """A historical cue before the match in its part, just after it ("a stroke years ago"), or
+    opening the next comma part ("on blood thinners, stopped in 2019")."""
+    text, reach = msg.text, rules.settings["historical_after_window_words"]
+    for cue in rules.cues.historical.finditer(text, *part):
+        if cue.start() < match.end() or len(text[match.end():cue.start()].split()) <= reach:
+            return True
+    if following and following[2]:
+        cue = rules.cues.historical.search(text, following[0], following[1])
+        return bool(cue) and len(text[following[0]:cue.start()].split()) <= 2
+    return False
+
+
+def _said_to_be_current(text: str, start: int, end: int, cues: Cues) -> bool:
+    """A 'now'/'again'/'still' that is not part of an 'over' phrase ('all good now')."""
+    over = [m.span() for m in cues.historical.finditer(text, start, end)]
+    return any(not any(_overlaps(m.span(), span) for span in over)
+               for m in cues.still_current.finditer(text, start, end))
+
+
+# --------------------------------------------------------------------------- finding flags
+
+def _surviving(pattern: re.Pattern, msg: _Message, flag: Flag, rules: SafetyRules) -> list:
+    return [m for clause in msg.clauses for m in pattern.finditer(msg.text, *clause)
+            if _survives(m, clause, msg, flag, rules)]
+
+
+def _phrase_evidence(parts: tuple[re.Pattern, ...], msg: _Message, flag: Flag,
+                     rules: SafetyRules) -> str | None:
+    """The matched words when every part of the phrase is there, close together."""
+    found = [_surviving(part, msg, flag, rules) for part in parts]
+    if len(parts) == 1:
+        return found[0][0].group(0) if found[0] else None
+    if not all(found):
+        return None
+    window = rules.settings["all_of_window_chars"]
+    for anchor in found[0]:
+        nearest = (min(ms, key=lambda m: abs(m.start() - anchor.start())) for ms in found[1:])
+        combo = [anchor, *nearest]
+        start, end = min(m.start() for m in combo), max(m.end() for m in combo)
+        if end - start <= window:
+            return msg.text[start:end]
+    return None
+
+
+def _recent_surgery_evidence(flag: Flag, msg: _Message, rules: SafetyRules) -> str | None:
+    """Dated mentions count inside the window; undated ones ("just had surgery") always."""
+    matches = [m for parts in flag.phrases for m in _surviving(parts[0], msg, flag, rules)]
+    dated = [m for m in matches if m.groupdict().get("unit")]
+    window = rules.settings["surgery_clearance_weeks"]
+    for m in dated:
+        if 0 <= _weeks_ago(m) <= window:
+            return m.group(0)
+    for m in matches:
+        undated = not m.groupdict().get("unit")
+        if undated and not any(_overlaps(m.span(), d.span()) for d in dated):
+            return m.group(0)
+    return None
+
+
+def _weeks_ago(match: re.Match) -> float:
+    amount_text = (match.groupdict().get("n") or "1").strip()
+    try:
+        amount = float(amount_text)
+    except ValueError:
+        amount = _NUMBER_WORDS.get(amount_text, 1)
+    return amount * _WEEKS_PER_UNIT.get(match.group("unit")[0], 1.0)
+
+
+def _find(flag: Flag, msg: _Message, rules: SafetyRules) -> str | None:
+    if flag.uses_surgery_window:
+        return _recent_surgery_evidence(flag, msg, rules)
+    for parts in flag.phrases:
+        evidence = _phrase_evidence(parts, msg, flag, rules)
+        if evidence:
+            return evidence
+    return None
+
+
+def _surgery_weeks_from_facts(facts: Mapping | None) -> float | None:
+    """Weeks since surgery from structured answers; None when unknown or unreadable."""
+    if not isinstance(facts, Mapping):
+        return None
+    if facts.get("surgery_weeks_ago") is not None:
+        try:
+            return float(facts["surgery_weeks_ago"])
+        except (TypeError, ValueError):
+            return None
+    when = _as_date(facts.get("surgery_date"))
+    if when is None:
+        return None
+    today = _as_date(facts.get("today")) or date.today()
+    return (today - when).days / 7
+
+
+def _as_date(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+# --------------------------------------------------------------------------- deciding
+
+def screen(text: str, facts: Mapping | None = None,
+           rules: SafetyRules | None = None) -> SafetyResult:
+    """Screen one client message (plus structured answers such as the surgery date)."""
+    rules = rules or load_safety_rules()
+    msg = _prepare(text, rules)
+    evidence = {}
+    for flag in rules.flags:
+        found = _find(flag, msg, rules)
+        if found:
+            evidence[flag.id] = found
+    weeks = _surgery_weeks_from_facts(facts)
+    if weeks is not None and 0 <= weeks <= rules.settings["surgery_clearance_weeks"]:
+        evidence.setdefault("recent_surgery", "surgery date")
+    return _decide(evidence, rules)
+
+
+def merge_results(results: Iterable[SafetyResult | Mapping],
+                  rules: SafetyRules | None = None) -> SafetyResult:
+    """One result for a conversation: every flag any message raised, the highest outcome."""
+    rules = rules or load_safety_rules()
+    evidence: dict[str, str] = {}
+    for result in results:
+        if isinstance(result, Mapping):
+            result = SafetyResult.from_dict(result)
+        for fid in [*result.evidence, *result.red_flags, *result.cautions]:
+            evidence.setdefault(fid, result.evidence.get(fid, ""))
+    return _decide(evidence, rules)
+
+
+def _decide(evidence: Mapping[str, str], rules: SafetyRules) -> SafetyResult:
+    """Precedence: urgent > clearance_needed (incl. reschedule) > therapist_review > book."""
+    flags = [flag for flag in rules.flags if flag.id in evidence]
+    outcome = max((FLAG_OUTCOMES[f.outcome] for f in flags), key=OUTCOMES.index, default="book")
+    deciding = [f for f in flags if FLAG_OUTCOMES[f.outcome] == outcome]
+    messages = list(dict.fromkeys(rules.messages[f.message] for f in deciding))
+    return SafetyResult(
+        outcome=outcome,
+        red_flags=[f.id for f in flags if f.outcome != "therapist_review"],
+        cautions=[f.id for f in flags if f.outcome == "therapist_review"],
+        messages=messages,
+        emergency=outcome == "urgent",
+        reschedule=any(f.outcome == "reschedule" for f in deciding),
+        evidence={f.id: evidence[f.id] for f in flags},
+    )

@@ -1,0 +1,274 @@
+"""The safety screen alone (no Rasa): red-flag recall, hard-negative precision, precedence,
+the surgery window, message wording, and that the rules really come from data/safety.yml."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.safety import (
+    DEFAULT_RULES_PATH,
+    SafetyResult,
+    load_safety_rules,
+    merge_results,
+    screen,
+)
+
+CASES = yaml.safe_load((Path(__file__).parent / "safety" / "red_flags.yml").read_text("utf-8"))
+POSITIVES, NEGATIVES = CASES["positives"], CASES["negatives"]
+RULES_DATA = yaml.safe_load(DEFAULT_RULES_PATH.read_text("utf-8"))
+EMERGENCY_IDS = {"chest_pain", "stroke_signs", "shortness_of_breath", "dvt_signs",
+                 "cauda_equina_signs", "suicidal_thoughts"}
+ALL_IDS = EMERGENCY_IDS | {
+    "recent_surgery", "clot_history", "high_risk_pregnancy", "fever", "contagious_infection",
+    "blood_thinners", "cancer_treatment", "pregnancy", "blood_pressure_medication",
+    "recent_injury", "skin_condition_at_area"}
+#: Wording that states or guesses a diagnosis; the bot says what to do, never what it is.
+DIAGNOSING = [r"\byou have\b", r"\byou(?:'re| are) suffering from\b", r"\bthis is (?:a|an)\b",
+              r"\bsounds like (?:a|an)\b", r"diagnos", r"\bit could be\b", r"\bprobably\b",
+              r"\bcould be a\b", r"\blikely\b", r"\bsymptoms of\b"]
+
+
+def flags_of(result: SafetyResult) -> set[str]:
+    return set(result.red_flags) | set(result.cautions)
+
+
+def rules_copy(tmp_path: Path, edit) -> Path:
+    """A copy of data/safety.yml with `edit(data)` applied, for data-driven checks."""
+    data = yaml.safe_load(DEFAULT_RULES_PATH.read_text("utf-8"))
+    edit(data)
+    path = tmp_path / "safety.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- the case set
+
+def test_case_set_is_big_enough_and_covers_every_flag():
+    assert len(POSITIVES) >= 70 and len(NEGATIVES) >= 70
+    listed = {fid for case in POSITIVES for fid in case["flags"]}
+    assert ALL_IDS <= listed, f"no positive case for {sorted(ALL_IDS - listed)}"
+    for fid in EMERGENCY_IDS:
+        assert sum(fid in case["flags"] for case in POSITIVES) >= 6, fid
+
+
+def test_recall_is_complete_for_every_listed_flag():
+    misses, urgent_hits, urgent_total, hits, total = [], 0, 0, 0, 0
+    for case in POSITIVES:
+        found = flags_of(screen(case["text"]))
+        for fid in case["flags"]:
+            total += 1
+            urgent_total += fid in EMERGENCY_IDS
+            if fid in found:
+                hits += 1
+                urgent_hits += fid in EMERGENCY_IDS
+            else:
+                misses.append(f"{fid}: {case['text']!r}")
+    print(f"\nrecall: emergency {urgent_hits}/{urgent_total}, all flags {hits}/{total}")
+    assert not misses, "missed red flags:\n" + "\n".join(misses)
+
+
+def test_every_emergency_positive_gets_the_emergency_outcome():
+    wrong = [case["text"] for case in POSITIVES
+             if EMERGENCY_IDS & set(case["flags"]) and not screen(case["text"]).emergency]
+    assert not wrong, wrong
+
+
+def test_outcomes_given_in_the_case_set():
+    wrong = [(case["text"], case["outcome"], screen(case["text"]).outcome)
+             for case in POSITIVES if "outcome" in case
+             if screen(case["text"]).outcome != case["outcome"]]
+    assert not wrong, wrong
+
+
+def test_precision_is_reported_and_above_the_floor():
+    true_pos = false_pos = 0
+    wrong = []
+    for case in POSITIVES:
+        found = flags_of(screen(case["text"]))
+        true_pos += len(found & set(case["flags"]))
+        extra = found - set(case["flags"])
+        false_pos += len(extra)
+        wrong += [f"extra {sorted(extra)}: {case['text']!r}"] if extra else []
+    clean = 0
+    for case in NEGATIVES:
+        found = flags_of(screen(case["text"]))
+        bad = found if case.get("expect") == "book" else found & set(case.get("not_flags", []))
+        false_pos += len(bad)
+        clean += not bad
+        wrong += [f"flagged {sorted(bad)}: {case['text']!r}"] if bad else []
+    precision = true_pos / (true_pos + false_pos)
+    specificity = clean / len(NEGATIVES)
+    print(f"\nprecision {precision:.3f} ({true_pos} right, {false_pos} wrong flags); "
+          f"hard negatives left alone {clean}/{len(NEGATIVES)} ({specificity:.3f})")
+    assert precision >= 0.95 and specificity >= 0.95, "\n".join(wrong)
+
+
+# --------------------------------------------------------------------------- outcomes
+
+@pytest.mark.parametrize(("text", "outcome"), [
+    ("im on eliquis and my chest hurts", "urgent"),
+    ("pregnant and had surgery 2 weeks ago", "clearance_needed"),
+    ("pregnant with a fever", "clearance_needed"),
+    ("on blood thinners", "therapist_review"),
+    ("tight shoulders from desk work", "book"),
+    ("", "book"),
+])
+def test_outcome_precedence(text, outcome):
+    assert screen(text).outcome == outcome
+
+
+def test_result_lists_red_flags_and_cautions_apart():
+    result = screen("im on eliquis and my chest hurts")
+    assert result.red_flags == ["chest_pain"]
+    assert result.cautions == ["blood_thinners"]
+    assert result.emergency and not result.reschedule
+    assert len(result.messages) == 1 and "911" in result.messages[0]
+
+
+def test_fever_reschedules_but_keeps_its_flag_id():
+    result = screen("i have a fever and the flu")
+    assert result.outcome == "clearance_needed" and result.reschedule
+    assert result.red_flags == ["fever", "contagious_infection"]
+    assert result.messages == [load_safety_rules().messages["reschedule"]]
+    assert f"{RULES_DATA['settings']['fever_free_hours']} hours" in result.messages[0]
+
+
+def test_clearance_with_fever_says_both():
+    result = screen("history of dvt and running a fever")
+    assert result.outcome == "clearance_needed" and result.reschedule
+    assert len(result.messages) == 2
+
+
+def test_merge_results_takes_every_flag_and_the_highest_outcome():
+    turns = [screen("im 20 weeks pregnant"), screen("my back hurts"),
+             screen("had hip surgery 3 weeks ago")]
+    merged = merge_results(turns)
+    assert merged.outcome == "clearance_needed"
+    assert merged.red_flags == ["recent_surgery"] and merged.cautions == ["pregnancy"]
+    assert merge_results([*turns, screen("cant breathe")]).emergency
+    assert merge_results([]).outcome == "book"
+
+
+def test_merge_results_accepts_stored_dicts():
+    stored = screen("on warfarin").as_dict()
+    merged = merge_results([stored, screen("i have a fever")])
+    assert merged.red_flags == ["fever"] and merged.cautions == ["blood_thinners"]
+
+
+# --------------------------------------------------------------------------- surgery window
+
+@pytest.mark.parametrize(("facts", "outcome"), [
+    ({"surgery_weeks_ago": 5}, "clearance_needed"),
+    ({"surgery_weeks_ago": 10}, "book"),
+    ({"surgery_date": date(2024, 3, 1), "today": date(2024, 4, 5)}, "clearance_needed"),
+    ({"surgery_date": "2024-01-01", "today": date(2024, 4, 5)}, "book"),
+    ({"surgery_date": None}, "book"),
+    ({"surgery_date": "not a date"}, "book"),
+])
+def test_surgery_window_from_facts(facts, outcome):
+    result = screen("my lower back is stiff", facts=facts)
+    assert result.outcome == outcome
+    assert ("recent_surgery" in result.red_flags) == (outcome == "clearance_needed")
+
+
+@pytest.mark.parametrize(("text", "flagged"), [
+    ("had back surgery 5 weeks ago", True),
+    ("had back surgery 10 weeks ago", False),
+    ("knee replacement 2 months ago", False),
+    ("just had knee surgery", True),
+    ("3 weeks post op", True),
+    ("6 months post op, cleared by my surgeon", False),
+])
+def test_surgery_window_from_text(text, flagged):
+    assert ("recent_surgery" in screen(text).red_flags) == flagged
+
+
+# --------------------------------------------------------------------------- messages
+
+def test_emergency_messages_name_what_to_do():
+    medical = screen("my face is drooping").messages
+    assert len(medical) == 1 and "911" in medical[0] and "emergency department" in medical[0]
+    crisis = screen("i want to kill myself").messages
+    assert len(crisis) == 1 and "988" in crisis[0] and "911" in crisis[0]
+    both = screen("chest pain and i want to die").messages
+    assert any("988" in m for m in both) and any("emergency department" in m for m in both)
+
+
+def test_only_emergencies_mention_911():
+    for text in ("history of dvt", "i have a fever", "on blood thinners"):
+        assert not any("911" in m or "988" in m for m in screen(text).messages), text
+
+
+def test_no_message_diagnoses():
+    offending = [(key, pattern) for key, text in RULES_DATA["messages"].items()
+                 for pattern in DIAGNOSING if re.search(pattern, text, re.IGNORECASE)]
+    assert not offending, offending
+
+
+def test_clinical_judgement_is_marked_in_the_rules_file():
+    text = DEFAULT_RULES_PATH.read_text("utf-8")
+    window_line = text.index("surgery_clearance_weeks: 6")
+    assert "# CLINICAL JUDGEMENT: the practice owns this" in text[window_line - 200:window_line]
+    assert text.count("CLINICAL JUDGEMENT") >= len(ALL_IDS)
+    assert {flag["id"] for flag in RULES_DATA["flags"]} == ALL_IDS
+
+
+# --------------------------------------------------------------------------- data-driven
+
+def test_a_new_phrase_in_the_file_changes_what_is_flagged(tmp_path):
+    def add_phrase(data):
+        fever = next(f for f in data["flags"] if f["id"] == "fever")
+        fever["phrases"].append("zorblax")
+
+    rules = load_safety_rules(rules_copy(tmp_path, add_phrase))
+    assert "fever" in screen("i think i have zorblax", rules=rules).red_flags
+    assert "fever" not in screen("i think i have zorblax").red_flags
+
+
+def test_the_surgery_window_comes_from_the_file(tmp_path):
+    def widen(data):
+        data["settings"]["surgery_clearance_weeks"] = 12
+
+    rules = load_safety_rules(rules_copy(tmp_path, widen))
+    assert screen("", facts={"surgery_weeks_ago": 10}, rules=rules).outcome == "clearance_needed"
+    assert screen("had surgery 10 weeks ago", rules=rules).outcome == "clearance_needed"
+    assert screen("", facts={"surgery_weeks_ago": 10}).outcome == "book"
+
+
+def test_exclusions_and_messages_come_from_the_file(tmp_path):
+    def edit(data):
+        data["exclusions"] = [e for e in data["exclusions"] if not e.startswith("@chest (?:press")]
+        data["messages"]["therapist_review"] = "A therapist will check in with you first."
+
+    rules = load_safety_rules(rules_copy(tmp_path, edit))
+    assert screen("chest press hurts", rules=rules).emergency
+    assert not screen("chest press hurts").emergency
+    assert screen("on xarelto", rules=rules).messages == [
+        "A therapist will check in with you first."]
+
+
+def test_rules_are_cached_per_path_and_reread_after_an_edit(tmp_path):
+    assert load_safety_rules() is load_safety_rules(DEFAULT_RULES_PATH)
+    path = rules_copy(tmp_path, lambda data: None)
+    first = load_safety_rules(path)
+    assert load_safety_rules(path) is first
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data["settings"]["surgery_clearance_weeks"] = 2
+    path.write_text(yaml.safe_dump(data, sort_keys=False) + "\n# edited\n", encoding="utf-8")
+    assert load_safety_rules(path).settings["surgery_clearance_weeks"] == 2
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda d: d["flags"][0].update(outcome="later"), "outcome must be one of"),
+    (lambda d: d["flags"][0].update(kind="caution"), "kind must be red_flag"),
+    (lambda d: d["flags"][0]["phrases"].append("@nosuchterm"), "unknown term @nosuchterm"),
+    (lambda d: d["flags"][0]["phrases"].append("(unclosed"), "bad pattern"),
+    (lambda d: d["flags"].append(dict(d["flags"][0])), "appears twice"),
+])
+def test_a_broken_rules_file_says_what_is_wrong(tmp_path, edit, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        load_safety_rules(rules_copy(tmp_path, edit))
