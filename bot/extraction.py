@@ -49,6 +49,10 @@ WHEN = re.compile(
     r"(?:day|week|wk|month|mo|year|yr)s?\s+ago\b|\b(?:last|this past)\s+(?:week|month|year|spring|summer|fall|winter)\b"
     r"|\bin\s+(?:january|february|march|april|may|june|july|august|september|october|november|december|\d{4})\b")
 SENTENCE_BREAK = re.compile(r"[.!?;\n]")
+# "right now", "that's right", "I left work": side words that name no side of the body
+NOT_A_SIDE_AFTER = re.compile(r"\s*(?:now|away|then|here|there|after|before|off|over|alone|back|"
+                              r"when|where|as|to|on time|at|work|home|my job)\b")
+NOT_A_SIDE_BEFORE = re.compile(r"(?:that'?s|thats|you'?re|all|i|i'?ve|just|is|was|got|get|turn|turned|go|went)\s*$")
 RELAX_PREFERENCE = re.compile(
     r"\bjust\s+(?:want|need|looking for|wanna|wanting)\s+(?:to\s+)?(?:a\s+)?(?:relax|unwind|chill|de-?stress|pamper|regular|swedish|relaxing|nice)"
     r"|\b(?:only|just)\s+(?:a\s+)?relaxing\b|\bnothing\s+(?:wrong|specific|medical)\b")
@@ -167,6 +171,9 @@ def _mentions(text: str, entities: list[dict], lexicon: Lexicon) -> dict[str, li
         if any(m.start < end and start < m.end for m in found[label]):
             continue
         found[label].append(Mention(label, canonical, text[start:end], start, end))
+    lowered = normalise_text(text)
+    found["side"] = [m for m in found["side"] if m.id == "both" or not (
+        NOT_A_SIDE_AFTER.match(lowered, m.end) or NOT_A_SIDE_BEFORE.search(lowered[:m.start]))]
     for label in found:
         found[label].sort(key=lambda m: m.start)
     return found

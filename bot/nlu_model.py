@@ -14,7 +14,15 @@ class NluParser:
     """Parses messages with the trained model's NLU pipeline (the conversation's own)."""
 
     def __init__(self, model_path: Path | str | None = None):
+        import logging
+
         from rasa.core.agent import Agent
+        from rasa.utils.log_utils import configure_structlog
+
+        # Rasa's debug events carry the message text and entities: health details stay
+        # out of logs, so only warnings and errors are let through.
+        configure_structlog(logging.WARNING)
+        logging.getLogger("rasa").setLevel(logging.WARNING)
 
         path = Path(model_path) if model_path else latest_model_path()
         if path is None or not path.exists():
