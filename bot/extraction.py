@@ -30,8 +30,9 @@ DURATION = re.compile(
     r"|\bfor\s+(?:years|months|weeks|ages|forever|a while|a long time|decades)\b"
     r"|\b(?:yesterday|this morning|last night|today|recently|all my life|my whole life)\b")
 RADIATION = re.compile(
-    r"\b(?:shoot\w*|radiat\w*|travel\w*|go(?:es|ing)?|runs?|running|spread\w*)\s+"
-    r"(?:all\s+the\s+way\s+)?(?:down|into|to|up|through)\s+(?:the\s+|my\s+)?(?:(left|right|both)\s+)?"
+    r"(?:\b(?:shoot\w*|radiat\w*|travel\w*|go(?:es|ing)?|runs?|running|spread\w*)\s+"
+    r"(?:all\s+the\s+way\s+)?(?:down|into|to|up|through)|\b(?:all\s+the\s+way\s+)?down)\s+"
+    r"(?:the\s+(?:back\s+of\s+(?:my\s+)?)?|my\s+)?(?:(left|right|both)\s+)?"
     r"(leg|legs|arm|arms|butt|glute|thigh|calf|foot|feet|hand|hands|fingers|neck|head|shoulder)")
 RADIATION_REGION = {"leg": "thigh", "legs": "thigh", "arm": "arm", "arms": "arm", "butt": "glute",
                     "glute": "glute", "thigh": "thigh", "calf": "calf", "foot": "ankle_foot",
@@ -49,6 +50,7 @@ WHEN = re.compile(
     r"(?:day|week|wk|month|mo|year|yr)s?\s+ago\b|\b(?:last|this past)\s+(?:week|month|year|spring|summer|fall|winter)\b"
     r"|\bin\s+(?:january|february|march|april|may|june|july|august|september|october|november|december|\d{4})\b")
 SENTENCE_BREAK = re.compile(r"[.!?;\n]")
+LIST_JOIN = re.compile(r"\s*(?:,|&|\+|/|and|or|,\s*and|,\s*or|n|an)?\s*(?:my|the|both|left|right|upper|lower)?\s*")
 # "right now", "that's right", "I left work": side words that name no side of the body
 NOT_A_SIDE_AFTER = re.compile(r"\s*(?:now|away|then|here|there|after|before|off|over|alone|back|"
                               r"when|where|as|to|on time|at|work|home|my job)\b")
@@ -186,20 +188,35 @@ def _region_conditions(text: str, lowered: str, mentions, lexicon: Lexicon) -> l
     """
     pains = lexicon.pain_word_spans(text)
     radiation = [m.span() for m in RADIATION.finditer(lowered)]
-    made = []
-    for part in mentions["body_part"]:
-        covered = any(c.start <= part.start and part.end <= c.end for c in mentions["condition"])
-        condition_id = lexicon.region_pain_condition.get(part.id)
-        radiating = any(start <= part.start < end for start, end in radiation)
-        if covered or radiating or not condition_id:
-            continue
+    parts = [p for p in mentions["body_part"]
+             if not any(start <= p.start < end for start, end in radiation)]
+    painful: dict[int, tuple[int, int]] = {}
+    for index, part in enumerate(parts):
         near = [p for p in pains if _same_sentence(lowered, p[0], part.start)
                 and _words_apart(lowered, (part.start, part.end), p) <= 4
                 and not any(start <= p[0] < end for start, end in radiation)]
         if near:
-            start = min(part.start, near[0][0])
-            end = max(part.end, near[0][1])
-            made.append(Mention("condition", condition_id, text[start:end], start, end))
+            painful[index] = near[0]
+    # "neck, shoulders and upper back are sore": a listed region shares the list's pain
+    for index in reversed(range(len(parts) - 1)):
+        if index not in painful and index + 1 in painful and LIST_JOIN.fullmatch(
+                lowered[parts[index].end:parts[index + 1].start]):
+            painful[index] = painful[index + 1]
+    for index in range(1, len(parts)):
+        if index not in painful and index - 1 in painful and LIST_JOIN.fullmatch(
+                lowered[parts[index - 1].end:parts[index].start]):
+            painful[index] = painful[index - 1]
+    made = []
+    for index, pain in sorted(painful.items()):
+        part = parts[index]
+        covered = any(c.start <= part.start and part.end <= c.end for c in mentions["condition"])
+        condition_id = lexicon.region_pain_condition.get(part.id)
+        if covered or not condition_id:
+            continue
+        start, end = min(part.start, pain[0]), max(part.end, pain[1])
+        if end - start > 60:
+            start, end = part.start, part.end
+        made.append(Mention("condition", condition_id, text[start:end], start, end))
     return made
 
 
@@ -267,11 +284,13 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     rules = assertion.load_rules()
     cues = rules.cues(lowered)
     conditions: list[ConditionMention] = []
+    radiation_spans = [m.span() for m in RADIATION.finditer(lowered)]
     for mention in sorted(condition_mentions, key=lambda m: m.start):
         # a region inside another concern's words belongs to that concern
         own_parts = [p for p in mentions["body_part"] if not any(
             o is not mention and o.start <= p.start and p.end <= o.end and
-            not (mention.start <= p.start and p.end <= mention.end) for o in condition_mentions)]
+            not (mention.start <= p.start and p.end <= mention.end) for o in condition_mentions)
+            and not any(start <= p.start < end for start, end in radiation_spans)]
         part = _nearest(mention, own_parts, lowered, max_words=5)
         if part and lexicon.region_pain_condition.get(part.id) is None and mention.id not in ("other",):
             part = None if mention.id in lexicon.condition_body_part else part

@@ -38,7 +38,8 @@ CASES = [
     ("no numbness but tingling and pain in my right hand", "medical", None, "pain"),
     # mixed, decided deliberately
     ("I just want to relax but my neck is killing me", "medical", None, "although relaxation"),
-    ("just want to relax, my shoulders are a little tight", "relaxation", "swedish_60", "sounds mild"),
+    ("just want to relax, my shoulders are a little tight", "relaxation", "swedish_60", "mainly want to relax"),
+    ("just want to relax, my lower back is a bit sore", "relaxation", "swedish_60", "sounds mild"),
     ("stressed out and my sciatica is acting up", "medical", None, "sciatica"),
     ("relaxing massage please, also i had knee surgery 4 weeks ago", "medical", None, "although relaxation"),
     # unclear
