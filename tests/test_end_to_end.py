@@ -29,7 +29,7 @@ def stored(stack, sender: str) -> dict:
 
 
 MEDICAL_INTAKE = [
-    ("hi there", ["no medical advice", "911", "What brings you in"]),
+    ("hi there", ["can't give medical advice or a diagnosis", "911", "What brings you in"]),
     ("my lower back has been killing me for 3 weeks, like a 7/10, shooting down my left leg. "
      "worse when i sit at my desk", ["safety questions"]),
     ("how much does it cost?", ["Our prices", "safety questions"]),
