@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.extraction import Extraction
-from bot.intake import assess, options_text, summary_text
+from bot.intake import assess, options_text, pain_details_question, summary_text
 from actions.intake_form import _override
 
 
@@ -22,6 +22,19 @@ class ActionAskAppointmentType(Action):
                             override=_override(tracker) or tracker.get_slot("client_type"))
         dispatcher.utter_message(text=options_text(assessment))
         return [SlotSet("recommended_types", [t.id for t in assessment.recommended])]
+
+
+class ActionAskPainDetails(Action):
+    """Says back what was understood, then asks only for the details still missing."""
+
+    def name(self) -> Text:
+        return "action_ask_pain_details"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=pain_details_question(
+            Extraction.from_dict(tracker.get_slot("concerns"))))
+        return []
 
 
 class ActionAskConfirm(Action):

@@ -5,6 +5,7 @@ import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -12,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from bot import catalogue
 from bot.extraction import Extraction, extract
 from bot.intake import (assess, contact_from, contact_text, correction_updates, insurance_from,
-                        update_concerns)
+                        new_safety_messages, screen_conversation, update_concerns)
 
 # Intents that a rule answers mid-form; their text is never taken as a slot value.
 INTERRUPTIONS = {"ask_price", "ask_medical_massage", "ask_insurance", "ask_referral",
@@ -39,6 +40,27 @@ def _answering(tracker: Tracker, slot: str) -> bool:
 class ValidateIntakeForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_intake_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        """Fills the slots, then screens the message for red flags and cautions.
+
+        Every client message in the form is screened, whatever question it answers; when
+        the outcome gets more serious the client is told right away what it means.
+        """
+        events = await super().run(dispatcher, tracker, domain)
+        text, _, intent = _message(tracker)
+        if intent in INTERRUPTIONS:
+            return events
+        slots = {**tracker.current_slot_values(),
+                 **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
+        previous = slots.get("safety")
+        updated = screen_conversation(previous, text, slots.get("concerns"))
+        if updated != previous:
+            for message in new_safety_messages(previous, updated):
+                dispatcher.utter_message(text=message)
+            events.append(SlotSet("safety", updated))
+        return events
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:

@@ -186,7 +186,8 @@ def _region_conditions(text: str, lowered: str, mentions, lexicon: Lexicon) -> l
 
     A region pain travels to ("shooting down my left leg") is radiation, not a new concern.
     """
-    pains = lexicon.pain_word_spans(text)
+    # a rating ("my lower back is a 7/10") says it hurts as plainly as a pain word
+    pains = sorted(lexicon.pain_word_spans(text) + [m.span() for m in SEVERITY_NUMBER.finditer(lowered)])
     radiation = [m.span() for m in RADIATION.finditer(lowered)]
     parts = [p for p in mentions["body_part"]
              if not any(start <= p.start < end for start, end in radiation)]

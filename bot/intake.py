@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot import catalogue
+from bot import catalogue, safety
 from bot.classification import Classification, classify
 from bot.extraction import Extraction, extract
 from bot.labels import describe_condition, label
@@ -55,6 +55,49 @@ def update_concerns(previous: dict | None, text: str, entities: list[dict],
     return Extraction.from_dict(previous).merge(extract(text, entities, intent))
 
 
+def screen_conversation(previous: dict | None, text: str, concerns: dict | None) -> dict:
+    """The conversation's safety screen after one more message (bot.safety, data/safety.yml)."""
+    facts = surgery_facts(Extraction.from_dict(concerns))
+    result = safety.screen(text, facts)
+    if previous:
+        result = safety.merge_results([safety.SafetyResult.from_dict(previous), result])
+    return result.as_dict()
+
+
+def new_safety_messages(previous: dict | None, updated: dict) -> list[str]:
+    """What to tell the client when the screen's outcome got more serious."""
+    before = (previous or {}).get("outcome", "book")
+    after = updated.get("outcome", "book")
+    if safety.OUTCOMES.index(after) <= safety.OUTCOMES.index(before) or after == "urgent":
+        return []  # emergencies are answered by the utter_emergency rule, before this
+    return list(updated.get("messages") or [])
+
+
+def surgery_facts(ex: Extraction, today=None) -> dict:
+    """{"surgery_weeks_ago": n} when the client dated a surgery ("in march", "3 weeks ago")."""
+    from datetime import date
+
+    when = ((ex.surgery or {}).get("when") or "").lower()
+    if not when:
+        return {}
+    today = today or date.today()
+    number = re.search(r"(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|couple of)\s+"
+                       r"(day|week|wk|month|mo|year|yr)s?\s+ago", when)
+    if number:
+        words = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a few": 3, "few": 3, "couple of": 2}
+        count = int(number.group(1)) if number.group(1).isdigit() else words[number.group(1)]
+        unit = {"d": 1 / 7, "w": 1, "m": 4.35, "y": 52}[number.group(2)[0]]
+        return {"surgery_weeks_ago": count * unit}
+    months = ["january", "february", "march", "april", "may", "june", "july", "august",
+              "september", "october", "november", "december"]
+    month = next((i for i, m in enumerate(months, 1) if m in when), None)
+    if month:
+        year = today.year if month <= today.month else today.year - 1
+        return {"surgery_weeks_ago": (today - date(year, month, 15)).days / 7}
+    return {}
+
+
 def contact_from(text: str, entities: list[dict]) -> dict:
     """Phone and email in a message, from the regex entities or the text itself."""
     found = {e["entity"]: e["value"] for e in entities or [] if e.get("entity") in ("phone", "email")}
@@ -89,6 +132,19 @@ def options_text(assessment: Assessment) -> str:
     return "\n".join(lines)
 
 
+def pain_details_question(ex: Extraction) -> str:
+    missing = []
+    if not ex.duration:
+        missing.append("how long it has been going on")
+    if ex.severity is None:
+        missing.append("how bad it is on a scale of 0 to 10")
+    if not ex.aggravators:
+        missing.append("what makes it worse")
+    asked = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1] \
+        if missing else "anything else about it I should pass on"
+    return f"Got it: {concern_summary(ex)}. Can you tell me {asked}?"
+
+
 def concern_summary(ex: Extraction) -> str:
     parts = [describe_condition(c) for c in ex.present()]
     if not parts:
@@ -115,6 +171,9 @@ def summary_text(slots: dict) -> str:
              f"- Name: {slots.get('client_name') or '-'}",
              f"- Contact: {contact_text(slots.get('phone'), slots.get('email')) or '-'}",
              f"- Preferred times: {slots.get('preferred_times') or '-'}"]
+    note = SAFETY_NOTES.get((slots.get("safety") or {}).get("outcome", "book"))
+    if note:
+        lines.append(f"- Before booking: {note}")
     if slots.get("client_type") == "medical":
         referral = slots.get("referral")
         lines.append(f"- Referral: {'yes' if referral else 'no' if referral is False else '-'}")
@@ -168,6 +227,10 @@ def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) 
     merged = merged.merge(new)
     return merged.to_dict()
 
+
+SAFETY_NOTES = {"therapist_review": "a therapist reviews your health answers first",
+                "clearance_needed": "we need your doctor's okay (or your recovery) first",
+                "urgent": "please get medical help first"}
 
 CHANNELS = {"rest": "web", "socketio": "web", "cmdline": "shell", "sms": "sms", "twilio": "sms"}
 
@@ -224,3 +287,20 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
                     "radiation": [c.radiates_to for c in ex.conditions if c.radiates_to]},
         "transcript": transcript,
     }
+
+
+def emergency_record(conversation_id: str, channel: str | None, slots: dict, text: str,
+                     transcript: list[dict], intake_key: str | None = None) -> dict:
+    """An intake stored with status emergency and its red flags, whatever was collected."""
+    screened = safety.screen(text)
+    merged = safety.merge_results([safety.SafetyResult.from_dict(slots["safety"]), screened]) \
+        if slots.get("safety") else screened
+    flags = merged.red_flags or ["emergency_reported"]
+    record = intake_record(conversation_id, channel, {**slots, "safety": merged.as_dict()},
+                           transcript, intake_key)
+    record.update(status="emergency", safety_outcome="urgent", red_flags=flags,
+                  appointment_type=None)
+    if not slots.get("concerns"):
+        ex = extract(text)
+        record["conditions"] = [c.record() for c in ex.conditions]
+    return record

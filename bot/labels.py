@@ -21,7 +21,10 @@ def label(kind: str, canonical: str | None) -> str:
 
 
 def describe_condition(cond) -> str:
-    """'sciatica (left lower back)' for a ConditionMention."""
-    where = " ".join(x for x in (cond.side, label("body_parts", cond.body_part)) if x)
+    """'left lower back pain', 'sciatica (left lower back)' for a ConditionMention."""
+    region = label("body_parts", cond.body_part)
     name = label("conditions", cond.id)
-    return f"{name} ({where})" if where and label("body_parts", cond.body_part) not in name else name
+    if cond.id in ("back_pain", "neck_pain", "shoulder_pain", "knee_pain", "hip_pain") and region:
+        return " ".join(x for x in (cond.side, region, "pain") if x)
+    where = " ".join(x for x in (cond.side, region) if x)
+    return f"{name} ({where})" if where and region not in name else name

@@ -7,7 +7,8 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES
+from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY,
+                                      PREDICTED_CONFIDENCE_KEY, TEXT)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -65,3 +66,59 @@ def _drop_duplicates(entities: List[Dict]) -> List[Dict]:
             seen.add(key)
             kept.append(entity)
     return kept
+
+
+EMERGENCY_INTENT = "report_emergency"
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class RedFlagIntentGuard(GraphComponent):
+    """The emergency path must not rest on the model alone: phrase rules from data/safety.yml.
+
+    When the rules find an emergency, the intent becomes report_emergency whatever the model
+    said, so the Rasa server answers with utter_emergency (a response, not a custom action,
+    which also works while the action server is down). When the model alone says emergency
+    with little confidence and the rules find none ("no chest pain"), the runner-up intent
+    is used instead.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"rules": "data/safety.yml", "min_model_only_confidence": 0.8}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._rules_path = config["rules"]
+        self._min_confidence = float(config["min_model_only_confidence"])
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
+               resource: Resource, execution_context: ExecutionContext) -> GraphComponent:
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        from bot.safety import load_safety_rules, screen
+
+        rules = load_safety_rules(self._rules_path)
+        for message in messages:
+            text = message.get(TEXT) or ""
+            intent = message.get(INTENT) or {}
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            if screen(text, rules=rules).emergency:
+                if intent.get(INTENT_NAME_KEY) != EMERGENCY_INTENT:
+                    emergency = {INTENT_NAME_KEY: EMERGENCY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+                    message.set(INTENT, emergency, add_to_output=True)
+                    message.set(INTENT_RANKING_KEY, [emergency] + [
+                        r for r in ranking if r.get(INTENT_NAME_KEY) != EMERGENCY_INTENT],
+                        add_to_output=True)
+            elif intent.get(INTENT_NAME_KEY) == EMERGENCY_INTENT \
+                    and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) < self._min_confidence:
+                others = [r for r in ranking if r.get(INTENT_NAME_KEY) not in
+                          (EMERGENCY_INTENT, "nlu_fallback")]
+                if others:
+                    message.set(INTENT, others[0], add_to_output=True)
+                    message.set(INTENT_RANKING_KEY, others, add_to_output=True)
+        return messages

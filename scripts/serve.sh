@@ -3,7 +3,7 @@
 # server on 5005 (REST, socket.io). Ctrl-C stops all of it. Ports and URLs: CONTRACT.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore
 export DATABASE_URL="${DATABASE_URL:-sqlite:///var/intake.db}"
 export TRACKER_STORE_URL="${TRACKER_STORE_URL:-sqlite:///var/tracker.db}"
 RASA_PORT="${RASA_PORT:-5005}" ACTIONS_PORT="${ACTIONS_PORT:-5055}"

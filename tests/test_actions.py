@@ -46,26 +46,30 @@ async def test_first_message_fills_concerns_classifies_and_asks_pain_details():
     slots = {e["name"]: e["value"] for e in events}
     # medical: the domain's slot order applies, so Rasa itself requests pain_details next
     assert [e["name"] for e in events] == [
-        "concerns", "client_type", "confidence", "reasons", "recommended_types"]
-    assert slots["client_type"] == "medical"
+        "concerns", "client_type", "confidence", "reasons", "recommended_types", "safety"]
+    assert slots["client_type"] == "medical" and slots["safety"]["outcome"] == "book"
     assert slots["concerns"]["conditions"][0]["id"] == "back_pain"
     assert slots["concerns"]["conditions"][0]["side"] == "left"
     assert messages == []
 
 
 async def test_message_with_nothing_for_massage_is_reasked_with_a_clear_reason():
-    events, messages = await run(ValidateIntakeForm(), tracker("I have a stomach ache", "out_of_scope"))
+    events, messages = await run(ValidateIntakeForm(), tracker("I have a stomach ache", "out_of_scope",
+                                                               {"safety": BOOK}))
     assert events == [SlotSet("concerns", None), SlotSet("requested_slot", "concerns")]
     assert [m["response"] for m in messages] == ["utter_unclear_concerns"]
 
 
 async def test_booking_request_without_details_asks_concerns_without_complaint():
-    events, messages = await run(ValidateIntakeForm(), tracker("i want to book a massage", "request_booking"))
+    events, messages = await run(ValidateIntakeForm(), tracker("i want to book a massage",
+                                                               "request_booking", {"safety": BOOK}))
     assert events == [SlotSet("concerns", None), SlotSet("requested_slot", "concerns")]
     assert messages == []
 
 
-RELAXATION = {"concerns": {"conditions": [], "goals": ["relaxation"], "severity": None,
+BOOK = {"outcome": "book", "red_flags": [], "cautions": [], "messages": [], "emergency": False,
+        "reschedule": False, "evidence": {}}
+RELAXATION = {"safety": BOOK, "concerns": {"conditions": [], "goals": ["relaxation"], "severity": None,
                            "duration": None, "aggravators": [], "surgery": None,
                            "referral": None, "preference": "relaxation"},
               "client_type": "relaxation", "recommended_types": ["swedish_60", "swedish_90"]}
@@ -187,3 +191,47 @@ async def test_submit_stores_the_intake_with_its_transcript(tmp_path, monkeypatc
     assert stored["contact"] == {"name": "Dana Cole", "phone": "555-201-3344", "email": None}
     assert stored["appointment_type"] == "swedish_60" and stored["goals"] == ["relaxation"]
     assert [m["sender"] for m in stored["transcript"]] == ["client", "bot"]
+
+
+async def test_health_answer_with_a_caution_tells_the_client_and_marks_the_intake():
+    medical = {**RELAXATION, "client_type": "medical", "pain_details": "3 weeks",
+               "requested_slot": "health_screen"}
+    events, messages = await run(ValidateIntakeForm(), tracker(
+        "i take eliquis for my heart", "inform_referral", medical))
+    slots = {e["name"]: e["value"] for e in events}
+    assert [e["name"] for e in events] == ["health_screen", "safety"]
+    assert slots["safety"]["outcome"] == "therapist_review"
+    assert "blood_thinners" in slots["safety"]["cautions"]
+    assert [m["text"] for m in messages] == slots["safety"]["messages"]
+    assert "therapist" in messages[0]["text"]
+
+
+async def test_recent_surgery_needs_clearance_and_the_summary_says_so():
+    medical = {**RELAXATION, "client_type": "medical", "pain_details": "3 weeks",
+               "requested_slot": "health_screen"}
+    events, messages = await run(ValidateIntakeForm(), tracker(
+        "had my knee replaced 3 weeks ago", "describe_symptoms", medical))
+    safety = {e["name"]: e["value"] for e in events}["safety"]
+    assert safety["outcome"] == "clearance_needed" and "recent_surgery" in safety["red_flags"]
+    assert "doctor" in messages[-1]["text"]
+    _, summary = await run(ActionAskConfirm(), tracker("", "affirm", {**FILLED, "safety": safety}))
+    assert "Before booking: we need your doctor's okay" in summary[0]["text"]
+
+
+async def test_emergency_is_stored_with_its_red_flags_and_ends_the_intake(tmp_path, monkeypatch):
+    import json
+
+    from actions.safety import ActionRecordEmergency
+    from bot.storage import db
+    from bot.storage.export import export_intakes
+
+    url = f"sqlite:///{tmp_path / 'intake.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("INTAKE_OUTBOX_DIR", str(tmp_path / "outbox"))
+    db.upgrade_database(url)
+    events, messages = await run(ActionRecordEmergency(), tracker(
+        "my left calf is swollen hot and red since my flight", "report_emergency", FILLED))
+    assert events == [AllSlotsReset()] and messages == []
+    [stored] = json.loads(export_intakes(url))
+    assert stored["status"] == "emergency" and stored["safety_outcome"] == "urgent"
+    assert stored["red_flags"] and stored["appointment_type"] is None

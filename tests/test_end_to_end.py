@@ -41,7 +41,7 @@ MEDICAL_INTAKE = [
     ("yes my doctor referred me", ["Insurance sometimes covers"]),
     ("blue cross", ["Here's what I have", "Dana Cole", "555-201-3344", "weekday evenings",
                     "Referral: yes", "blue cross", "Is that all correct?"]),
-    ("actually it's my right side not left", ["Updated.", "right lower back"]),
+    ("actually it's my right side not left", ["Updated.", "right lower back pain"]),
     ("yes", ["Thank you, Dana", "staff"]),
 ]
 
@@ -140,3 +140,38 @@ def test_logs_hold_no_health_details_or_contact_data(stack):
         (stack.workdir / "rasa.log").read_text(errors="replace")
     for private in ("sciatica", "Quinn", "Zephyrine", "555-909-4321", "quinn.z@example.com"):
         assert private not in logs
+
+
+def test_emergency_in_the_middle_of_the_form_gets_help_and_no_booking_prompt(stack):
+    sender = stack.new_sender()
+    texts(stack.say(sender, "my shoulder has been sore for months"))
+    texts(stack.say(sender, "about 4 weeks, a 5/10, worse reaching overhead"))
+    replies = stack.say(sender, "omg wait my chest feels really tight and heavy and i cant catch my breath")
+    reply = texts(replies)
+    assert "911" in reply and "emergency department" in reply
+    for booking_words in ("appointment types", "Reply with a number", "What name", "phone number"):
+        assert booking_words not in reply
+    intake = stored(stack, sender)
+    assert intake["status"] == "emergency" and intake["safety_outcome"] == "urgent"
+    assert "chest_pain" in intake["red_flags"] or "shortness_of_breath" in intake["red_flags"]
+    reply = texts(stack.say(sender, "ok"))  # nothing picks the booking back up
+    assert "Reply with a number" not in reply and "What name" not in reply
+
+
+def test_suicidal_thoughts_get_988(stack):
+    reply = texts(stack.say(stack.new_sender(), "honestly i dont want to be alive anymore"))
+    assert "988" in reply
+
+
+def test_emergency_answer_needs_no_action_server(trained_model, tmp_path):
+    """With the action server gone the Rasa server still answers an emergency."""
+    from tests.stack import Stack
+
+    with Stack(ROOT, trained_model, tmp_path) as lone:
+        actions = lone.processes[0]
+        import os
+        import signal
+        os.killpg(actions.pid, signal.SIGKILL)
+        actions.wait(timeout=20)
+        reply = texts(lone.say(lone.new_sender(), "sudden crushing chest pain going down my left arm"))
+    assert "911" in reply

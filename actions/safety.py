@@ -1,0 +1,31 @@
+"""Stores an emergency intake so staff see it first; the advice itself is utter_emergency."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.intake import emergency_record, transcript_from_events
+from bot.storage.outbox import save_or_queue
+
+logger = logging.getLogger(__name__)
+
+
+class ActionRecordEmergency(Action):
+    def name(self) -> Text:
+        return "action_record_emergency"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        latest = tracker.latest_message or {}
+        record = emergency_record(
+            tracker.sender_id, tracker.get_latest_input_channel(), tracker.current_slot_values(),
+            latest.get("text") or "", transcript_from_events(tracker.events),
+            intake_key=f"{tracker.sender_id}@{latest.get('timestamp') or 'emergency'}")
+        result = save_or_queue(record)
+        logger.warning("emergency intake %s: %s", result["status"], result.get("id", "-"))
+        # No booking continues after an emergency: the intake starts again from nothing.
+        return [AllSlotsReset()]
