@@ -46,7 +46,7 @@ class AssertionRules:
             literal = normalise_text(str(rule["literal"])).strip()
             self.kind_of.setdefault(literal, (
                 rule["category"].upper(), rule.get("direction", "FORWARD").upper(),
-                int(rule.get("max_scope") or MAX_SCOPE_WORDS),
+                MAX_SCOPE_WORDS if rule.get("max_scope") is None else int(rule["max_scope"]),
                 frozenset(rule.get("except_conditions") or ())))
         self.regex = _phrase_regex(self.kind_of)
 

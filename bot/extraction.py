@@ -8,10 +8,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, replace
 
-from bot import assertion
+from bot import assertion, regions
 from bot.lexicon import Lexicon, Mention, load_lexicon, normalise_text
+from bot.regions import RADIATION, RADIATION_REGION, RegionPain
 from bot.vocabulary import RELAXATION_GOALS, WELLBEING_CONDITIONS
 
+BACK_LEVELS = ("upper_back", "lower_back")
 PAIRED_REGIONS = {"shoulder", "knee", "hip", "ankle_foot", "wrist_hand", "calf", "thigh", "arm",
                   "elbow", "glute"}
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -29,15 +31,6 @@ DURATION = re.compile(
     r"|nov|dec|\d{4}|christmas|summer|winter|spring|fall|high school|college|forever)\b[^,.;!?]{0,30}"
     r"|\bfor\s+(?:years|months|weeks|ages|forever|a while|a long time|decades)\b"
     r"|\b(?:yesterday|this morning|last night|today|recently|all my life|my whole life)\b")
-RADIATION = re.compile(
-    r"(?:\b(?:shoot\w*|radiat\w*|travel\w*|go(?:es|ing)?|runs?|running|spread\w*)\s+"
-    r"(?:all\s+the\s+way\s+)?(?:down|into|to|up|through)|\b(?:all\s+the\s+way\s+)?down)\s+"
-    r"(?:the\s+(?:back\s+of\s+(?:my\s+)?)?|my\s+)?(?:(left|right|both)\s+)?"
-    r"(leg|legs|arm|arms|butt|glute|thigh|calf|foot|feet|hand|hands|fingers|neck|head|shoulder)")
-RADIATION_REGION = {"leg": "thigh", "legs": "thigh", "arm": "arm", "arms": "arm", "butt": "glute",
-                    "glute": "glute", "thigh": "thigh", "calf": "calf", "foot": "ankle_foot",
-                    "feet": "ankle_foot", "hand": "wrist_hand", "hands": "wrist_hand",
-                    "fingers": "wrist_hand", "neck": "neck", "head": "head", "shoulder": "shoulder"}
 REFERRAL = re.compile(
     r"\b(?:dr|doc|doctor|physician|gp|pcp|surgeon|ortho\w*|chiro\w*|pt|physio\w*|"
     r"physical therapist|neurologist|rheumatologist|np|nurse practitioner|oncologist)\.?\s+"
@@ -49,12 +42,12 @@ WHEN = re.compile(
     r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|couple of)\s+"
     r"(?:day|week|wk|month|mo|year|yr)s?\s+ago\b|\b(?:last|this past)\s+(?:week|month|year|spring|summer|fall|winter)\b"
     r"|\bin\s+(?:january|february|march|april|may|june|july|august|september|october|november|december|\d{4})\b")
-SENTENCE_BREAK = re.compile(r"[.!?;\n]")
-LIST_JOIN = re.compile(r"\s*(?:,|&|\+|/|and|or|,\s*and|,\s*or|n|an)?\s*(?:my|the|both|left|right|upper|lower)?\s*")
 # "right now", "that's right", "I left work": side words that name no side of the body
 NOT_A_SIDE_AFTER = re.compile(r"\s*(?:now|away|then|here|there|after|before|off|over|alone|back|"
                               r"when|where|as|to|on time|at|work|home|my job)\b")
 NOT_A_SIDE_BEFORE = re.compile(r"(?:that'?s|thats|you'?re|all|i|i'?ve|just|is|was|got|get|turn|turned|go|went)\s*$")
+RECURRENCE = re.compile(r"\b(?:it'?s back|its back|came back|coming back|back again|returned|"
+                        r"flar\w* (?:up )?again|again now|is back|are back)\b")
 RELAX_PREFERENCE = re.compile(
     r"\bjust\s+(?:want|need|looking for|wanna|wanting)\s+(?:to\s+)?(?:a\s+)?(?:relax|unwind|chill|de-?stress|pamper|regular|swedish|relaxing|nice)"
     r"|\b(?:only|just)\s+(?:a\s+)?relaxing\b|\bnothing\s+(?:wrong|specific|medical)\b")
@@ -146,16 +139,6 @@ class Extraction:
         )
 
 
-def _same_sentence(lowered: str, a: int, b: int) -> bool:
-    lo, hi = sorted((a, b))
-    return not SENTENCE_BREAK.search(lowered, lo, hi)
-
-
-def _words_apart(lowered: str, a: tuple[int, int], b: tuple[int, int]) -> int:
-    lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
-    return len(re.findall(r"\w+", lowered[lo:hi])) if hi > lo else 0
-
-
 def _mentions(text: str, entities: list[dict], lexicon: Lexicon) -> dict[str, list[Mention]]:
     """Lexicon scan plus NLU entities, one list per label, overlaps within a label dropped."""
     found = {label: lexicon.scan(text, label)
@@ -181,55 +164,15 @@ def _mentions(text: str, entities: list[dict], lexicon: Lexicon) -> dict[str, li
     return found
 
 
-def _region_conditions(text: str, lowered: str, mentions, lexicon: Lexicon) -> list[Mention]:
-    """'my knee hurts' -> knee_pain: a region next to a pain word names that region's pain.
-
-    A region pain travels to ("shooting down my left leg") is radiation, not a new concern.
-    """
-    # a rating ("my lower back is a 7/10") says it hurts as plainly as a pain word
-    pains = sorted(lexicon.pain_word_spans(text) + [m.span() for m in SEVERITY_NUMBER.finditer(lowered)])
-    radiation = [m.span() for m in RADIATION.finditer(lowered)]
-    parts = [p for p in mentions["body_part"]
-             if not any(start <= p.start < end for start, end in radiation)]
-    painful: dict[int, tuple[int, int]] = {}
-    for index, part in enumerate(parts):
-        near = [p for p in pains if _same_sentence(lowered, p[0], part.start)
-                and _words_apart(lowered, (part.start, part.end), p) <= 4
-                and not any(start <= p[0] < end for start, end in radiation)]
-        if near:
-            painful[index] = near[0]
-    # "neck, shoulders and upper back are sore": a listed region shares the list's pain
-    for index in reversed(range(len(parts) - 1)):
-        if index not in painful and index + 1 in painful and LIST_JOIN.fullmatch(
-                lowered[parts[index].end:parts[index + 1].start]):
-            painful[index] = painful[index + 1]
-    for index in range(1, len(parts)):
-        if index not in painful and index - 1 in painful and LIST_JOIN.fullmatch(
-                lowered[parts[index - 1].end:parts[index].start]):
-            painful[index] = painful[index - 1]
-    made = []
-    for index, pain in sorted(painful.items()):
-        part = parts[index]
-        covered = any(c.start <= part.start and part.end <= c.end for c in mentions["condition"])
-        condition_id = lexicon.region_pain_condition.get(part.id)
-        if covered or not condition_id:
-            continue
-        start, end = min(part.start, pain[0]), max(part.end, pain[1])
-        if end - start > 60:
-            start, end = part.start, part.end
-        made.append(Mention("condition", condition_id, text[start:end], start, end))
-    return made
-
-
 def _nearest(target: Mention | ConditionMention, candidates: list[Mention], lowered: str,
              max_words: int) -> Mention | None:
     best = None
     for cand in candidates:
         if cand.start < target.end and target.start < cand.end:
             return cand
-        if not _same_sentence(lowered, cand.start, target.start):
+        if not regions.same_sentence(lowered, cand.start, target.start):
             continue
-        gap = _words_apart(lowered, (target.start, target.end), (cand.start, cand.end))
+        gap = regions.words_apart(lowered, (target.start, target.end), (cand.start, cand.end))
         if gap <= max_words and (best is None or gap < best[0]):
             best = (gap, cand)
     return best[1] if best else None
@@ -281,33 +224,41 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     lexicon = lexicon or load_lexicon()
     lowered = normalise_text(text)
     mentions = _mentions(text, entities or [], lexicon)
-    condition_mentions = mentions["condition"] + _region_conditions(text, lowered, mentions, lexicon)
+    parts = regions.real_body_parts(lowered, mentions["body_part"])
+    pains = sorted(lexicon.pain_word_spans(text)
+                   + [m.span() for m in SEVERITY_NUMBER.finditer(lowered)])
+    condition_mentions = mentions["condition"] + regions.region_conditions(
+        text, lowered, parts, mentions["condition"], pains, lexicon)
+    condition_mentions += _activity_injuries(lowered, text, condition_mentions, lexicon)
     rules = assertion.load_rules()
     cues = rules.cues(lowered)
+    radiation = regions.radiation_spans(lowered)
     conditions: list[ConditionMention] = []
-    radiation_spans = [m.span() for m in RADIATION.finditer(lowered)]
     for mention in sorted(condition_mentions, key=lambda m: m.start):
         # a region inside another concern's words belongs to that concern
-        own_parts = [p for p in mentions["body_part"] if not any(
+        own_parts = [p for p in parts if not any(
             o is not mention and o.start <= p.start and p.end <= o.end and
             not (mention.start <= p.start and p.end <= mention.end) for o in condition_mentions)
-            and not any(start <= p.start < end for start, end in radiation_spans)]
-        part = _nearest(mention, own_parts, lowered, max_words=5)
-        if part and lexicon.region_pain_condition.get(part.id) is None and mention.id not in ("other",):
-            part = None if mention.id in lexicon.condition_body_part else part
-        body_part = part.id if part else lexicon.condition_body_part.get(mention.id)
-        cond = ConditionMention(
-            id=mention.id, text=mention.text,
-            status=assertion.assert_status(text, mention.start, mention.end, rules, cues, mention.id),
-            body_part=body_part, side=_side_for(mention, part, mentions["side"], lowered),
-            start=mention.start, end=mention.end)
-        radiation = RADIATION.search(lowered, mention.end)
-        if radiation and _same_sentence(lowered, mention.end, radiation.start()) \
-                and _words_apart(lowered, (mention.start, mention.end), radiation.span()) <= 12:
-            cond.radiates_to = RADIATION_REGION[radiation.group(2)]
-            cond.side = cond.side or radiation.group(1)
-        conditions.append(cond)
-    conditions = _dedupe(conditions)
+            and not any(start <= p.start < end for start, end in radiation)]
+        part = _part_for(mention, own_parts, lowered, lexicon)
+        status = _status(text, mention, rules, cues)
+        for region_part in [part] + _listed_with(part, own_parts, lowered):
+            cond = ConditionMention(
+                id=mention.id, text=mention.text, status=status,
+                body_part=region_part.id if region_part else lexicon.condition_body_part.get(mention.id),
+                side=_side_for(mention, region_part, mentions["side"], lowered),
+                start=mention.start, end=mention.end)
+            found = RADIATION.search(lowered, mention.end)
+            if found and regions.same_sentence(lowered, mention.end, found.start()) \
+                    and regions.words_apart(lowered, (mention.start, mention.end), found.span()) <= 12:
+                cond.radiates_to = RADIATION_REGION[found.group(2)]
+                cond.side = cond.side or found.group(1)
+            conditions.append(cond)
+        if status == "historical" and RECURRENCE.search(lowered, mention.end) and \
+                regions.same_sentence(lowered, mention.end, RECURRENCE.search(lowered, mention.end).start()):
+            conditions.append(replace(conditions[-1], status="present"))  # "had TMJ as a teen, it's back"
+    conditions = _dedupe([c for c in conditions if not (
+        c.id in WELLBEING_CONDITIONS and c.body_part in ("chest", "abdomen"))])
     goals = [m.id for m in mentions["goal"]
              if assertion.assert_status(text, m.start, m.end, rules, cues) == "present"]
     aggravators = [m.id for m in mentions["aggravator"]
@@ -325,10 +276,78 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     )
 
 
+def _status(text: str, mention: Mention, rules, cues) -> str:
+    """A region pain is read at its pain word too: "my knee doesn't hurt" is negated."""
+    status = assertion.assert_status(text, mention.start, mention.end, rules, cues, mention.id)
+    if status == "present" and isinstance(mention, RegionPain):
+        status = assertion.assert_status(text, mention.pain_start, mention.pain_end, rules,
+                                         cues, mention.id)
+    return status
+
+
+def _part_for(mention: Mention, parts: list[Mention], lowered: str, lexicon: Lexicon):
+    part = _nearest(mention, parts, lowered, max_words=5)
+    if part is None:
+        return None
+    default = lexicon.condition_body_part.get(mention.id)
+    region_condition = lexicon.region_pain_condition.get(part.id)
+    if region_condition is None and mention.id != "other" and default:
+        return None
+    inside = mention.start <= part.start and part.end <= mention.end
+    if inside and default and region_condition not in (None, mention.id) \
+            and mention.id in lexicon.region_pain_condition.values():
+        return None  # "turning my head hurts" is neck pain, in the neck
+    return part
+
+
+def _listed_with(part: Mention | None, parts: list[Mention], lowered: str) -> list[Mention]:
+    """Regions listed right after the chosen one: "arthritis in my hands and knees"."""
+    if part is None:
+        return []
+    listed, last = [], part
+    for other in parts:
+        if other.start >= last.end and other.id != part.id and \
+                regions.LIST_JOIN.fullmatch(lowered[last.end:other.start]):
+            listed.append(other)
+            last = other
+    return listed
+
+
+def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
+                       lexicon: Lexicon) -> list[Mention]:
+    """Pain from a sport is a sports injury, pain from the job an overuse injury (lookups)."""
+    made = []
+    present_pain = [c for c in conditions if c.id not in WELLBEING_CONDITIONS]
+    if not present_pain:
+        return made
+    for label, condition_id in (("sport_activity", "sports_injury"), ("work_activity", "overuse_injury")):
+        if any(c.id == condition_id for c in conditions):
+            continue
+        for activity in lexicon.scan(text, label):
+            if any(regions.same_sentence(lowered, activity.start, c.start) for c in present_pain):
+                made.append(Mention("condition", condition_id, activity.text, activity.start, activity.end))
+                break
+    return made
+
+
 def _dedupe(conditions: list[ConditionMention]) -> list[ConditionMention]:
-    kept: dict[tuple[str, str], ConditionMention] = {}
+    kept: dict[tuple, ConditionMention] = {}
     for cond in conditions:
-        key = (cond.id, cond.status)
+        regionless = (cond.id, cond.status, None)
+        key = (cond.id, cond.status, cond.body_part)
+        if regionless in kept and cond.body_part:  # the region was found after all
+            old = kept.pop(regionless)
+            kept[key] = replace(old, body_part=cond.body_part, side=old.side or cond.side)
+            continue
+        levels = [k for k in kept if k[:2] == key[:2] and k[2] in BACK_LEVELS]
+        if cond.body_part == "back" and levels:
+            continue  # "lower back pain ... my back": one concern, at the level named
+        if cond.body_part in BACK_LEVELS and (cond.id, cond.status, "back") in kept:
+            old = kept.pop((cond.id, cond.status, "back"))
+            kept[key] = replace(old, body_part=cond.body_part, side=old.side or cond.side)
+            continue
+        if cond.body_part is None and any(k[:2] == key[:2] for k in kept):
+            continue
         if key not in kept:
             kept[key] = cond
         else:

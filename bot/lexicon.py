@@ -16,7 +16,10 @@ import yaml
 
 from bot.config import LOOKUPS_DIR
 
-LABELS = ("condition", "body_part", "side", "goal", "aggravator")
+LABELS = ("condition", "body_part", "side", "goal", "aggravator", "sport_activity",
+          "work_activity")
+#: Ids that are not also phrases of themselves ("other" is not a condition word).
+NOT_SELF_PHRASES = {"other"}
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class Lexicon:
                  for k, v in self._load("goals.yml").get("goals", {}).items()}),
             "aggravator": self._invert(self._load("aggravators.yml").get("aggravators", {})),
         }
+        activities = self._load("activities.yml")
+        for label in ("sport_activity", "work_activity"):
+            self.phrases[label] = self._invert({label: activities.get(label, [])})
         self.condition_body_part = {
             k: v.get("body_part") for k, v in conditions.items() if v.get("body_part")}
         self.region_pain_condition = {
@@ -80,7 +86,8 @@ class Lexicon:
     def _invert(table: dict) -> dict[str, str]:
         inverted: dict[str, str] = {}
         for canonical, phrases in table.items():
-            inverted.setdefault(str(canonical).lower().replace("_", " "), canonical)
+            if canonical not in NOT_SELF_PHRASES and "activity" not in str(canonical):
+                inverted.setdefault(str(canonical).lower().replace("_", " "), canonical)
             for phrase in phrases or []:
                 inverted.setdefault(normalise_text(str(phrase)).strip(), canonical)
         return inverted

@@ -1,0 +1,127 @@
+"""Pain named by a body region ("my knee hurts" -> knee_pain) and where a concern sits.
+
+Split from bot.extraction: these are the rules that turn region words, pain words and
+ratings into conditions, with the chat habits that go with them (lists of regions sharing
+one pain word, "it" pointing back to the region, pain that radiates, "back" as an adverb).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.lexicon import Lexicon, Mention
+
+SENTENCE_BREAK = re.compile(r"[.!?;\n]")
+# a clause ends at "but"/"however", or at a comma that starts a new subject
+CLAUSE_BREAK = re.compile(
+    r"[.!?;\n]|\b(?:but|however|though|although|except|whereas|while)\b"
+    r"|,\s*(?:the|my|i|i'm|im|it|it's|its|just|now|and my|and i)\b")
+LIST_JOIN = re.compile(r"\s*(?:,|&|\+|/|and|or|,\s*and|,\s*or|n|an)?\s*"
+                       r"(?:my|the|both|left|right|upper|lower)?\s*")
+PRONOUN_BEFORE = re.compile(r"\b(?:it|its|it's|they|theyre|they're|that|which|both)\s+(?:\w+\s+){0,2}$")
+# "get back to training", "it's back": the adverb, not the body part
+NOT_THE_BACK_BEFORE = re.compile(
+    r"\b(?:get|gets|got|getting|come|comes|came|coming|go|goes|going|went|be|been|is|was|"
+    r"its|it's|bring|brought|put|way|right|flew|fly|drive|drove|call|text|write|hear|"
+    r"looking|look|bounce|bounced|sit|sat|lay|lie|lean|kick)\s+$")
+NOT_THE_BACK_AFTER = re.compile(r"\s+(?:to|again|home|then|in action|on track|into|and forth|"
+                                r"from|at|later)\b")
+RADIATION = re.compile(
+    r"(?:\b(?:shoot\w*|radiat\w*|travel\w*|go(?:es|ing)?|runs?|running|spread\w*)\s+"
+    r"(?:all\s+the\s+way\s+)?(?:down|into|to|up|through)|\b(?:all\s+the\s+way\s+)?down)\s+"
+    r"(?:the\s+(?:back\s+of\s+(?:my\s+)?)?|my\s+)?(?:(left|right|both)\s+)?"
+    r"(leg|legs|arm|arms|butt|glute|thigh|calf|foot|feet|hand|hands|fingers|neck|head|shoulder)")
+RADIATION_REGION = {"leg": "thigh", "legs": "thigh", "arm": "arm", "arms": "arm", "butt": "glute",
+                    "glute": "glute", "thigh": "thigh", "calf": "calf", "foot": "ankle_foot",
+                    "feet": "ankle_foot", "hand": "wrist_hand", "hands": "wrist_hand",
+                    "fingers": "wrist_hand", "neck": "neck", "head": "head", "shoulder": "shoulder"}
+
+
+@dataclass(frozen=True)
+class RegionPain(Mention):
+    """A condition made of a region and a pain word; its status is read at the pain word."""
+    pain_start: int = 0
+    pain_end: int = 0
+
+
+def words_apart(lowered: str, a: tuple[int, int], b: tuple[int, int]) -> int:
+    lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
+    return len(re.findall(r"\w+", lowered[lo:hi])) if hi > lo else 0
+
+
+def same_clause(lowered: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    lo, hi = (a[1], b[0]) if a[1] <= b[0] else (b[1], a[0])
+    return hi <= lo or not CLAUSE_BREAK.search(lowered, lo, hi)
+
+
+def same_sentence(lowered: str, a: int, b: int) -> bool:
+    lo, hi = sorted((a, b))
+    return not SENTENCE_BREAK.search(lowered, lo, hi)
+
+
+def real_body_parts(lowered: str, parts: list[Mention]) -> list[Mention]:
+    """Drops "back" where it is an adverb ("get back to running", "it's back")."""
+    return [p for p in parts if not (
+        p.text.lower() == "back" and (NOT_THE_BACK_BEFORE.search(lowered[:p.start])
+                                      or NOT_THE_BACK_AFTER.match(lowered, p.end)))]
+
+
+def radiation_spans(lowered: str) -> list[tuple[int, int]]:
+    return [m.span() for m in RADIATION.finditer(lowered)]
+
+
+def region_conditions(text: str, lowered: str, parts: list[Mention], conditions: list[Mention],
+                      pains: list[tuple[int, int]], lexicon: Lexicon) -> list[RegionPain]:
+    """Region + pain word (or a 0-10 rating) in one clause -> that region's pain condition."""
+    radiation = radiation_spans(lowered)
+    parts = [p for p in parts if not any(s <= p.start < e for s, e in radiation)]
+    pains = [p for p in pains if not any(s <= p[0] < e for s, e in radiation)]
+    painful: dict[int, tuple[int, int]] = {}
+    for index, part in enumerate(parts):
+        near = [p for p in pains if same_clause(lowered, (part.start, part.end), p)
+                and words_apart(lowered, (part.start, part.end), p) <= 4]
+        if near:
+            painful[index] = min(near, key=lambda p: words_apart(lowered, (part.start, part.end), p))
+    for pain in pains:  # "tweaked my knee and now it aches": "it" points back to the region
+        if PRONOUN_BEFORE.search(lowered[:pain[0]]):
+            before = [i for i, part in enumerate(parts) if part.end <= pain[0]
+                      and same_sentence(lowered, part.start, pain[0])
+                      and words_apart(lowered, (part.start, part.end), pain) <= 14]
+            if before and before[-1] not in painful:
+                painful[before[-1]] = pain
+    _share_across_lists(lowered, parts, painful)
+    made = []
+    for index, pain in sorted(painful.items()):
+        part = parts[index]
+        condition_id = lexicon.region_pain_condition.get(part.id)
+        if not condition_id or _covered(part, pain, condition_id, conditions):
+            continue
+        start, end = min(part.start, pain[0]), max(part.end, pain[1])
+        if end - start > 60:
+            start, end = part.start, part.end
+        made.append(RegionPain("condition", condition_id, text[start:end], start, end,
+                               pain_start=pain[0], pain_end=pain[1]))
+    return made
+
+
+def _share_across_lists(lowered: str, parts: list[Mention], painful: dict) -> None:
+    """"neck, shoulders and upper back are sore": a listed region shares the list's pain."""
+    for index in reversed(range(len(parts) - 1)):
+        if index not in painful and index + 1 in painful and LIST_JOIN.fullmatch(
+                lowered[parts[index].end:parts[index + 1].start]):
+            painful[index] = painful[index + 1]
+    for index in range(1, len(parts)):
+        if index not in painful and index - 1 in painful and LIST_JOIN.fullmatch(
+                lowered[parts[index - 1].end:parts[index].start]):
+            painful[index] = painful[index - 1]
+
+
+def _covered(part: Mention, pain: tuple[int, int], condition_id: str,
+             conditions: list[Mention]) -> bool:
+    """A region already named inside a condition ("knee pain") makes no second condition,
+    unless the pain word stands outside it ("pulled my hamstring, hurts to walk")."""
+    for cond in conditions:
+        if cond.start <= part.start and part.end <= cond.end:
+            if cond.id == condition_id or cond.start <= pain[0] < cond.end:
+                return True
+    return False
