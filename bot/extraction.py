@@ -257,6 +257,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         if status == "historical" and RECURRENCE.search(lowered, mention.end) and \
                 regions.same_sentence(lowered, mention.end, RECURRENCE.search(lowered, mention.end).start()):
             conditions.append(replace(conditions[-1], status="present"))  # "had TMJ as a teen, it's back"
+    conditions += _injury_region_pain(conditions, lexicon)
     conditions = _dedupe([c for c in conditions if not (
         c.id in WELLBEING_CONDITIONS and c.body_part in ("chest", "abdomen"))])
     goals = [m.id for m in mentions["goal"]
@@ -274,6 +275,16 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         referral=_referral(lowered),
         preference=_preference(lowered, intent),
     )
+
+
+def _injury_region_pain(conditions: list[ConditionMention], lexicon: Lexicon) -> list[ConditionMention]:
+    """An injury in a region ("meniscus tear in my knee") is also that region's complaint."""
+    made = []
+    for cond in conditions:
+        pain = lexicon.region_pain_condition.get(cond.body_part or "")
+        if cond.id == "sports_injury" and pain and cond.body_part not in ("back", "whole_body"):
+            made.append(replace(cond, id=pain))
+    return made
 
 
 def _status(text: str, mention: Mention, rules, cues) -> str:
