@@ -25,6 +25,8 @@ STATUS_OF_CATEGORY = {
 }
 SENTENCE_END = re.compile(r"[.!?;\n]+(?:\s|$)|\s[-\u2013\u2014]\s")
 MAX_SCOPE_WORDS = 8
+# a comma that starts a new subject ends a cue's reach: "no swelling, the knee aches"
+NEW_SUBJECT = re.compile(r",\s*(?:the|my|i|i'm|im|it|it's|its|now|and my|and i)\b")
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,13 @@ def _words_between(text: str, start: int, end: int) -> int:
     return len(re.findall(r"\w+", text[start:end]))
 
 
-def _blocked(text: str, start: int, end: int, stops: list[Cue], sentence_breaks) -> bool:
+def _blocked(text: str, start: int, end: int, stops: list[Cue], sentence_breaks,
+             backward: bool = False) -> bool:
     if any(start <= b < end for b in sentence_breaks):
+        return True
+    if backward and "," in text[start:end]:
+        return True  # "finger joints swell and ache, gout ruled out": the cue is about gout
+    if NEW_SUBJECT.search(text, start, end):
         return True
     return any(start <= stop.start and stop.end <= end for stop in stops)
 
@@ -97,7 +104,8 @@ def assert_status(text: str, start: int, end: int, rules: AssertionRules | None 
         else:
             continue
         distance = _words_between(lowered, gap_start, gap_end)
-        if distance > cue.max_scope or _blocked(lowered, gap_start, gap_end, stops, breaks):
+        if distance > cue.max_scope or _blocked(lowered, gap_start, gap_end, stops, breaks,
+                                                backward=cue.start >= end):
             continue
         if best is None or distance < best[0]:
             best = (distance, STATUS_OF_CATEGORY[cue.category])

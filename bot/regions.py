@@ -18,7 +18,9 @@ CLAUSE_BREAK = re.compile(
     r"|,\s*(?:the|my|i|i'm|im|it|it's|its|just|now|and my|and i)\b")
 LIST_JOIN = re.compile(r"\s*(?:,|&|\+|/|and|or|,\s*and|,\s*or|n|an)?\s*"
                        r"(?:my|the|both|left|right|upper|lower)?\s*")
-PRONOUN_BEFORE = re.compile(r"\b(?:it|its|it's|they|theyre|they're|that|which|both)\s+(?:\w+\s+){0,2}$")
+PRONOUN_BEFORE = re.compile(r"\b(?:it|its|it's|they|theyre|they're|that|which|both)\s+(?:[\w']+\s+){0,3}$")
+# "pain in the side of my left hip": a pain word that points at the region after it
+POINTING = re.compile(r"\s+(?:in|on|at|around|behind|under|along)\s+(?:the\s+)?(?:[\w']+\s+){0,4}$")
 # "get back to training", "it's back": the adverb, not the body part
 NOT_THE_BACK_BEFORE = re.compile(
     r"\b(?:get|gets|got|getting|come|comes|came|coming|go|goes|going|went|be|been|is|was|"
@@ -79,7 +81,8 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
     painful: dict[int, tuple[int, int]] = {}
     for index, part in enumerate(parts):
         near = [p for p in pains if same_clause(lowered, (part.start, part.end), p)
-                and words_apart(lowered, (part.start, part.end), p) <= 4]
+                and (words_apart(lowered, (part.start, part.end), p) <= 4
+                     or _reaches(lowered, part, p, parts))]
         if near:
             painful[index] = min(near, key=lambda p: words_apart(lowered, (part.start, part.end), p))
     for pain in pains:  # "tweaked my knee and now it aches": "it" points back to the region
@@ -102,6 +105,16 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
         made.append(RegionPain("condition", condition_id, text[start:end], start, end,
                                pain_start=pain[0], pain_end=pain[1]))
     return made
+
+
+def _reaches(lowered: str, part: Mention, pain: tuple[int, int], parts: list[Mention]) -> bool:
+    """Farther than four words, but nothing else in between: "shoulders are up by my ears
+    all day, tight and achy", "pain in the side of my left hip"."""
+    lo, hi = (part.end, pain[0]) if part.end <= pain[0] else (pain[1], part.start)
+    if any(lo <= other.start < hi for other in parts) or words_apart(lowered, (lo, lo), (hi, hi)) > 9:
+        return False
+    return part.end <= pain[0] or bool(POINTING.match(lowered[pain[1]:part.start] + " ")) \
+        or bool(POINTING.fullmatch(" " + lowered[pain[1]:part.start].strip() + " "))
 
 
 def _share_across_lists(lowered: str, parts: list[Mention], painful: dict) -> None:
