@@ -81,12 +81,16 @@ class ValidateIntakeForm(FormValidationAction):
         updated = update_concerns(previous, text, entities, intent).to_dict()
         if previous is None and tracker.get_slot("requested_slot") in (None, "concerns"):
             return {"concerns": updated}  # validated: an empty one gets a clear re-ask
-        return {"concerns": updated} if updated != previous else {}
+        return {"concerns": updated} if updated != Extraction.from_dict(previous).to_dict() else {}
 
     def validate_concerns(self, value: Any, dispatcher: CollectingDispatcher,
                           tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         extraction = Extraction.from_dict(value)
         assessment = assess(extraction, override=_override(tracker))
+        only_wants_a_massage = extraction.wants_massage and not (
+            extraction.conditions or extraction.goals or extraction.preference)
+        if only_wants_a_massage and tracker.get_slot("requested_slot") is None:
+            return {"concerns": None}  # "I'd like to book a massage": ask what brings them in first
         if assessment.classification.client_type == "unclear":
             _, _, intent = _message(tracker)
             if intent not in ("request_booking", "greet", "affirm", "deny", "thank"):

@@ -69,6 +69,9 @@ def classify(ex: Extraction) -> Classification:
     medical = _medical_evidence(ex)
     relaxing = _relaxation_evidence(ex)
     aside = _not_counted(ex)
+    if not medical and not relaxing and ex.wants_massage and not ex.medical_condition_ids():
+        reasons = ["asks for a massage without naming a problem: relaxation massage fits"] + aside
+        return Classification("relaxation", 0.6, reasons)
     if not medical and not relaxing:
         reasons = ["nothing about pain, an injury, stress or relaxation was mentioned"] + aside
         return Classification("unclear", 0.0, reasons)

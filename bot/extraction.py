@@ -46,6 +46,9 @@ WHEN = re.compile(
 NOT_A_SIDE_AFTER = re.compile(r"\s*(?:now|away|then|here|there|after|before|off|over|alone|back|"
                               r"when|where|as|to|on time|at|work|home|my job)\b")
 NOT_A_SIDE_BEFORE = re.compile(r"(?:that'?s|thats|you'?re|all|i|i'?ve|just|is|was|got|get|turn|turned|go|went)\s*$")
+INJURY_WORD = re.compile(r"\b(?:hurt|injur\w*|strain\w*|sprain\w*|tore|torn|tear|pulled|tweak\w*|"
+                         r"twist\w*|rolled|hit|splints?|collid\w*|landed|overuse|overdid|overdoing)\b")
+MASSAGE_WISH = re.compile(r"\bmassages?\b(?!\s+(?:therapists?|school|helped|table|chair|gun))")
 RECURRENCE = re.compile(r"\b(?:it'?s back|its back|came back|coming back|back again|returned|"
                         r"flar\w* (?:up )?again|again now|is back|are back)\b")
 RELAX_PREFERENCE = re.compile(
@@ -82,6 +85,7 @@ class Extraction:
     surgery: dict | None = None
     referral: bool | None = None
     preference: str | None = None
+    wants_massage: bool = False
 
     def present(self) -> list[ConditionMention]:
         return [c for c in self.conditions if c.status == "present"]
@@ -136,6 +140,7 @@ class Extraction:
             surgery=newer.surgery or self.surgery,
             referral=newer.referral if newer.referral is not None else self.referral,
             preference=newer.preference or self.preference,
+            wants_massage=newer.wants_massage or self.wants_massage,
         )
 
 
@@ -274,6 +279,8 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         surgery=_surgery(conditions, text, lowered),
         referral=_referral(lowered),
         preference=_preference(lowered, intent),
+        wants_massage=bool(MASSAGE_WISH.search(lowered)) or intent in ("request_booking",
+                                                                       "want_relaxation"),
     )
 
 
@@ -335,7 +342,10 @@ def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
         if any(c.id == condition_id for c in conditions):
             continue
         for activity in lexicon.scan(text, label):
-            if any(regions.same_sentence(lowered, activity.start, c.start) for c in present_pain):
+            sentence_has_pain = any(regions.same_sentence(lowered, activity.start, c.start)
+                                    for c in present_pain)
+            injured = label == "work_activity" or INJURY_WORD.search(lowered)
+            if sentence_has_pain and injured:
                 made.append(Mention("condition", condition_id, activity.text, activity.start, activity.end))
                 break
     return made
