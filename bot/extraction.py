@@ -344,7 +344,8 @@ def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
         for activity in lexicon.scan(text, label):
             sentence_has_pain = any(regions.same_sentence(lowered, activity.start, c.start)
                                     for c in present_pain)
-            injured = label == "work_activity" or INJURY_WORD.search(lowered)
+            injured = label == "work_activity" or INJURY_WORD.search(lowered) \
+                or re.search(r"\b(?:from|after)\s+(?:\w+\s+){0,2}$", lowered[:activity.start])
             if sentence_has_pain and injured:
                 made.append(Mention("condition", condition_id, activity.text, activity.start, activity.end))
                 break
