@@ -235,6 +235,9 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     condition_mentions = mentions["condition"] + regions.region_conditions(
         text, lowered, parts, mentions["condition"], pains, lexicon)
     condition_mentions += _activity_injuries(lowered, text, condition_mentions, lexicon)
+    condition_mentions += [Mention("condition", implied, m.text, m.start, m.end)
+                           for m in list(condition_mentions)
+                           for implied in lexicon.implied_conditions.get(normalise_text(m.text), [])]
     rules = assertion.load_rules()
     cues = rules.cues(lowered)
     radiation = regions.radiation_spans(lowered)

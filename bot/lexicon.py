@@ -68,6 +68,9 @@ class Lexicon:
         self.region_pain_condition = {
             k: v.get("pain_condition") for k, v in body_parts.items()}
         self.pain_words = [w.lower() for w in self._load("conditions.yml").get("pain_words", [])]
+        self.implied_conditions = {
+            normalise_text(str(k)): list(v or [])
+            for k, v in (self._load("conditions.yml").get("implied_conditions") or {}).items()}
         self.severity_words = {
             str(k).lower(): int(v)
             for k, v in self._load("severity.yml").get("severity_words", {}).items()}
