@@ -77,12 +77,15 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
     """Region + pain word (or a 0-10 rating) in one clause -> that region's pain condition."""
     radiation = radiation_spans(lowered)
     parts = [p for p in parts if not any(s <= p.start < e for s, e in radiation)]
-    pains = [p for p in pains if not any(s <= p[0] < e for s, e in radiation)]
+    # a pain word inside a condition's own words ("pinched nerve") is that condition's
+    pains = [p for p in pains if not any(s <= p[0] < e for s, e in radiation)
+             and not any(c.start <= p[0] < c.end for c in conditions)]
     painful: dict[int, tuple[int, int]] = {}
     for index, part in enumerate(parts):
         near = [p for p in pains if same_clause(lowered, (part.start, part.end), p)
                 and (words_apart(lowered, (part.start, part.end), p) <= 4
-                     or _reaches(lowered, part, p, parts))]
+                     or _reaches(lowered, part, p, parts))
+                ]
         if near:
             painful[index] = min(near, key=lambda p: words_apart(lowered, (part.start, part.end), p))
     for pain in pains:  # "tweaked my knee and now it aches": "it" points back to the region
