@@ -67,6 +67,10 @@ class Lexicon:
             k: v.get("body_part") for k, v in conditions.items() if v.get("body_part")}
         self.region_pain_condition = {
             k: v.get("pain_condition") for k, v in body_parts.items()}
+        self.muscles = {normalise_text(str(k)): v for k, v in
+                        (self._load("body_parts.yml").get("muscles") or {}).items()}
+        for phrase, region in self.muscles.items():
+            self.phrases["body_part"].setdefault(phrase, region)
         self.pain_words = [w.lower() for w in self._load("conditions.yml").get("pain_words", [])]
         self.implied_conditions = {
             normalise_text(str(k)): list(v or [])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.lexicon import Lexicon, Mention
+from bot.lexicon import Lexicon, Mention, normalise_text
 
 SENTENCE_BREAK = re.compile(r"[.!?;\n]")
 # a clause ends at "but"/"however", or at a comma that starts a new subject
@@ -100,6 +100,8 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
     for index, pain in sorted(painful.items()):
         part = parts[index]
         condition_id = lexicon.region_pain_condition.get(part.id)
+        if normalise_text(part.text) in lexicon.muscles:
+            condition_id = "muscle_pain"
         if not condition_id or _covered(part, pain, condition_id, conditions):
             continue
         start, end = min(part.start, pain[0]), max(part.end, pain[1])
