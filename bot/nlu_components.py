@@ -17,9 +17,24 @@ from bot.lexicon import load_lexicon
 NORMALISED_LABELS = ("condition", "body_part", "side", "goal")
 
 
+class _RuleComponent(GraphComponent):
+    """A component with no training: configured in config.yml, applied in process()."""
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._config = config
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
+               resource: Resource, execution_context: ExecutionContext) -> GraphComponent:
+        return cls({**cls.get_default_config(), **config})
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class CanonicalEntityNormalizer(GraphComponent):
+class CanonicalEntityNormalizer(_RuleComponent):
     """Rewrites condition/body_part/side/goal values to the contract's canonical ids.
 
     Reads the practice's lookup files at run time, so edited synonyms apply without
@@ -30,19 +45,8 @@ class CanonicalEntityNormalizer(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {"lookups": "data/lookups"}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self._lookups = config["lookups"]
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext) -> GraphComponent:
-        return cls(config)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
     def process(self, messages: List[Message]) -> List[Message]:
-        lexicon = load_lexicon(self._lookups)
+        lexicon = load_lexicon(self._config["lookups"])
         for message in messages:
             entities = []
             for entity in message.get(ENTITIES, []):
@@ -73,7 +77,7 @@ EMERGENCY_INTENT = "report_emergency"
 
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RedFlagIntentGuard(GraphComponent):
+class RedFlagIntentGuard(_RuleComponent):
     """The emergency path must not rest on the model alone: phrase rules from data/safety.yml.
 
     When the rules find an emergency, the intent becomes report_emergency whatever the model
@@ -87,22 +91,11 @@ class RedFlagIntentGuard(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {"rules": "data/safety.yml", "min_model_only_confidence": 0.8}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self._rules_path = config["rules"]
-        self._min_confidence = float(config["min_model_only_confidence"])
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage,
-               resource: Resource, execution_context: ExecutionContext) -> GraphComponent:
-        return cls(config)
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
     def process(self, messages: List[Message]) -> List[Message]:
         from bot.safety import load_safety_rules, screen
 
-        rules = load_safety_rules(self._rules_path)
+        rules = load_safety_rules(self._config["rules"])
+        min_confidence = float(self._config["min_model_only_confidence"])
         for message in messages:
             text = message.get(TEXT) or ""
             intent = message.get(INTENT) or {}
@@ -115,7 +108,7 @@ class RedFlagIntentGuard(GraphComponent):
                         r for r in ranking if r.get(INTENT_NAME_KEY) != EMERGENCY_INTENT],
                         add_to_output=True)
             elif intent.get(INTENT_NAME_KEY) == EMERGENCY_INTENT \
-                    and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) < self._min_confidence:
+                    and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) < min_confidence:
                 others = [r for r in ranking if r.get(INTENT_NAME_KEY) not in
                           (EMERGENCY_INTENT, "nlu_fallback")]
                 if others:

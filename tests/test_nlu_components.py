@@ -1,0 +1,44 @@
+"""The project's own Rasa components, run on Rasa Message objects."""
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu_components import CanonicalEntityNormalizer, RedFlagIntentGuard
+
+
+def guard(text: str, intent: str, confidence: float, ranking=None) -> dict:
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": confidence},
+                            "intent_ranking": ranking or [{"name": intent, "confidence": confidence}]})
+    RedFlagIntentGuard(RedFlagIntentGuard.get_default_config()).process([message])
+    return message.get("intent")
+
+
+@pytest.mark.parametrize("text", [
+    "sudden crushing chest pain", "my face is droopy and my speech is slurred",
+    "i want to kill myself", "my calf is swollen hot and red after my flight"])
+def test_emergency_phrases_override_a_misread_intent(text):
+    assert guard(text, "describe_symptoms", 0.97) == {"name": "report_emergency", "confidence": 1.0}
+
+
+def test_an_unsure_model_only_emergency_falls_back_to_the_runner_up():
+    ranking = [{"name": "report_emergency", "confidence": 0.5},
+               {"name": "describe_symptoms", "confidence": 0.4}]
+    assert guard("no chest pain, just a stiff neck", "report_emergency", 0.5, ranking) == \
+        {"name": "describe_symptoms", "confidence": 0.4}
+
+
+def test_a_confident_model_emergency_stands():
+    assert guard("something is very wrong with me", "report_emergency", 0.95)["name"] == \
+        "report_emergency"
+
+
+def test_entity_values_become_canonical_ids_and_unknown_ones_are_dropped():
+    message = Message(data={"text": "migrane and lwr bck", "entities": [
+        {"entity": "condition", "value": "migrane", "start": 0, "end": 7},
+        {"entity": "body_part", "value": "lwr bck", "start": 12, "end": 19},
+        {"entity": "condition", "value": "qwertyuiop", "start": 0, "end": 3},
+        {"entity": "duration", "value": "3 weeks", "start": 0, "end": 3}]})
+    CanonicalEntityNormalizer(CanonicalEntityNormalizer.get_default_config()).process([message])
+    assert [(e["entity"], e["value"]) for e in message.get("entities")] == [
+        ("condition", "migraine"), ("body_part", "lower_back"), ("duration", "3 weeks")]
