@@ -13,6 +13,8 @@ from bot.lexicon import Lexicon, Mention, load_lexicon, normalise_text
 from bot.regions import RADIATION, RADIATION_REGION, RegionPain
 from bot.vocabulary import RELAXATION_GOALS, WELLBEING_CONDITIONS
 
+#: Entities the model is less sure of than this are left to the lookup scan.
+MIN_MODEL_ENTITY_CONFIDENCE = 0.9
 BACK_LEVELS = ("upper_back", "lower_back")
 PAIRED_REGIONS = {"shoulder", "knee", "hip", "ankle_foot", "wrist_hand", "calf", "thigh", "arm",
                   "elbow", "glute"}
@@ -152,6 +154,8 @@ def _mentions(text: str, entities: list[dict], lexicon: Lexicon) -> dict[str, li
         label = entity.get("entity")
         if label not in found or entity.get("start") is None:
             continue
+        if (entity.get("confidence_entity") or 1.0) < MIN_MODEL_ENTITY_CONFIDENCE:
+            continue
         canonical = lexicon.normalise(label, str(entity.get("value", "")))
         if canonical is None:
             canonical = lexicon.normalise(label, text[entity["start"]:entity["end"]])
@@ -282,8 +286,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         surgery=_surgery(conditions, text, lowered),
         referral=_referral(lowered),
         preference=_preference(lowered, intent),
-        wants_massage=bool(MASSAGE_WISH.search(lowered)) or intent in ("request_booking",
-                                                                       "want_relaxation"),
+        wants_massage=bool(MASSAGE_WISH.search(lowered)),
     )
 
 
@@ -393,8 +396,9 @@ def _surgery(conditions: list[ConditionMention], text: str, lowered: str) -> dic
 
 
 def _preference(lowered: str, intent: str | None) -> str | None:
-    if intent == "want_relaxation" or RELAX_PREFERENCE.search(lowered):
+    """Only the client's explicit words; the intent alone is too noisy a signal for this."""
+    if RELAX_PREFERENCE.search(lowered):
         return "relaxation"
-    if intent == "want_medical" or MEDICAL_PREFERENCE.search(lowered):
+    if MEDICAL_PREFERENCE.search(lowered):
         return "medical"
     return None
