@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.intake import emergency_record, transcript_from_events
+from bot.records import emergency_record, transcript_from_events
 from bot.storage.outbox import save_or_queue
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import catalogue
-from bot.intake import intake_record, transcript_from_events
+from bot.records import intake_record, transcript_from_events
 from bot.storage.outbox import save_or_queue
 
 logger = logging.getLogger(__name__)
