@@ -147,6 +147,7 @@ def main() -> int:
         ours = report("intake bot (actions + SQLite writes)", stack, latencies, seconds,
                       startup, ours_training)
     bare_dir = work / "bare"
+    bare_dir.mkdir()
     subprocess.run([str(ROOT / ".venv/bin/rasa"), "init", "--no-prompt", "--init-dir",
                     str(bare_dir)], check=True, capture_output=True,
                    env={**stack.env, "RASA_TELEMETRY_ENABLED": "false"})
