@@ -117,6 +117,12 @@ class ValidateIntakeForm(FormValidationAction):
     async def extract_health_screen(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         return {"health_screen": _message(tracker)[0]} if _answering(tracker, "health_screen") else {}
 
+    def validate_pain_details(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return {"pain_details": value}  # any answer will do: extraction reads it with the concerns
+
+    def validate_health_screen(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return {"health_screen": value}  # screened with every message in run()
+
     # -- appointment type ----------------------------------------------------------------
     async def extract_appointment_type(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if not _answering(tracker, "appointment_type"):

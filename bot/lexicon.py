@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -166,8 +167,17 @@ def _cached(lookups_dir: str, stamp: tuple) -> Lexicon:
     return Lexicon(Path(lookups_dir))
 
 
+_checked: dict[str, tuple[float, tuple]] = {}
+RECHECK_SECONDS = 2.0
+
+
 def load_lexicon(lookups_dir: Path | str = LOOKUPS_DIR) -> Lexicon:
-    """Cached per folder and file times, so an edited lookup file is picked up."""
-    folder = Path(lookups_dir)
-    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.yml")))
-    return _cached(str(folder), stamp)
+    """Cached per folder; an edited lookup file is picked up within a couple of seconds
+    (file times are looked at most every RECHECK_SECONDS, not on every message)."""
+    folder = str(lookups_dir)
+    now = time.monotonic()
+    checked_at, stamp = _checked.get(folder, (-RECHECK_SECONDS, ()))
+    if now - checked_at >= RECHECK_SECONDS:
+        stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in Path(folder).glob("*.yml")))
+        _checked[folder] = (now, stamp)
+    return _cached(folder, stamp)

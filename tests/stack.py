@@ -56,7 +56,8 @@ class Stack:
             start_new_session=True))
         log = open(self.workdir / "rasa.log", "wb")
         self.processes.append(subprocess.Popen(
-            [self._bin("rasa"), "run", "--enable-api", "--port", str(self.rasa_port),
+            [self._bin("python"), "-m", "bot.rasa_server", "run", "--enable-api",
+             "--port", str(self.rasa_port),
              "--model", str(self.model), "--endpoints", str(endpoints),
              "--credentials", str(self.root / "credentials.yml")],
             cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT,
@@ -82,12 +83,18 @@ class Stack:
     def stop(self) -> None:
         for process in self.processes:
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    process.terminate()
         for process in self.processes:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    process.kill()
         self.processes.clear()
 
     def __enter__(self) -> "Stack":
