@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +20,6 @@ class Settings:
     twilio_auth_token: str | None = None
     practice_name: str = "our practice"
     outbox_dir: str = "var/outbox"
-    extra: dict = field(default_factory=dict)
 
 
 def get_settings() -> Settings:

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+import yaml
 
 from bot import catalogue, safety
+from bot.config import DATA_DIR
 from bot.classification import Classification, classify
 from bot.extraction import Extraction, extract
 from bot.labels import describe_condition, label
 
-PHONE = re.compile(r"(?<![\d+])(?:\+?1[\s.-]?)?(?:\(\d{3}\)|\d{3})[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)")
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 NO_INSURANCE = re.compile(r"^\s*(?:no|nope|nah|none|n|self[\s-]?pay|cash|out of pocket|no insurance|not now|no thanks?)\b", re.I)
 TIMES_CORRECTION = re.compile(r"\b(?:times?|days?|availability|schedule|mornings?|afternoons?|evenings?|weekends?|weekdays?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun|am|pm)\b", re.I)
 NAME_CORRECTION = re.compile(r"\b(?:my name is|name'?s|call me|it'?s under|put it under|spelled)\s+(.+)$", re.I)
@@ -101,11 +103,21 @@ def surgery_facts(ex: Extraction, today=None) -> dict:
 def contact_from(text: str, entities: list[dict]) -> dict:
     """Phone and email in a message, from the regex entities or the text itself."""
     found = {e["entity"]: e["value"] for e in entities or [] if e.get("entity") in ("phone", "email")}
-    if "phone" not in found and (match := PHONE.search(text or "")):
-        found["phone"] = match.group(0)
-    if "email" not in found and (match := EMAIL.search(text or "")):
-        found["email"] = match.group(0)
+    patterns = contact_patterns()
+    for name in ("phone", "email"):
+        if name not in found and (match := patterns[name].search(text or "")):
+            found[name] = match.group(0)
     return found
+
+
+@lru_cache(maxsize=1)
+def contact_patterns() -> dict[str, re.Pattern]:
+    """The phone and email patterns of the NLU data (data/nlu/regex.yml): one source for the
+    RegexEntityExtractor and for messages the model did not tag."""
+    nlu = yaml.safe_load((DATA_DIR / "nlu" / "regex.yml").read_text(encoding="utf-8"))["nlu"]
+    return {item["regex"]: re.compile("|".join(
+        line.strip()[2:] for line in item["examples"].splitlines() if line.strip()))
+        for item in nlu if item.get("regex") in ("phone", "email")}
 
 
 def contact_text(phone: str | None, email: str | None) -> str | None:
