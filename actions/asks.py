@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.extraction import Extraction
 from bot.intake import assess, options_text, pain_details_question, summary_text
+from bot.safety import safety_message
 from actions.intake_form import _override
 
 
@@ -46,4 +47,17 @@ class ActionAskConfirm(Action):
         if tracker.get_slot("awaiting_change"):
             return []  # the validation just asked what to change; wait for the answer
         dispatcher.utter_message(text=summary_text(tracker.current_slot_values()))
+        return []
+
+
+class ActionAskEmergencyCheck(Action):
+    """One question when a symptom might be an emergency but nothing says it is happening
+    now; EmergencyPolicy answers a "yes" with the emergency message."""
+
+    def name(self) -> Text:
+        return "action_ask_emergency_check"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=safety_message("check"))
         return []

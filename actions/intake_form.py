@@ -12,13 +12,17 @@ from rasa_sdk.types import DomainDict
 
 from bot import catalogue
 from bot.extraction import Extraction, extract
-from bot.intake import (assess, contact_from, contact_text, correction_updates, insurance_from,
-                        new_safety_messages, screen_conversation, update_concerns)
+from bot.intake import (answer_checks, assess, contact_from, contact_text, correction_updates,
+                        insurance_from, new_safety_messages, screen_conversation,
+                        name_from, taken_as_given, update_concerns)
+from bot.labels import phrase as safety_note_taken_as_given_phrase
+from bot.safety import answer_to_check, safety_message
+from bot.turns import answers_the_question, confirms, takes_over
 
-# Intents that a rule answers mid-form; their text is never taken as a slot value.
-INTERRUPTIONS = {"ask_price", "ask_medical_massage", "ask_insurance", "ask_referral",
-                 "ask_hours_location", "bot_challenge", "stop", "start_over",
-                 "report_emergency"}
+
+def safety_note_taken_as_given() -> str:
+    return safety_note_taken_as_given_phrase("taken_as_given")
+
 # Slots whose answers are names, numbers or corrections, not a description of concerns.
 NOT_CONCERNS = {"client_name", "contact", "confirm"}
 CHANGE_REQUESTED = "change requested"
@@ -32,9 +36,10 @@ def _message(tracker: Tracker) -> tuple[str, list, Optional[str]]:
 
 
 def _answering(tracker: Tracker, slot: str) -> bool:
-    """True when this user message answers the question the form asked for `slot`."""
-    _, _, intent = _message(tracker)
-    return tracker.get_slot("requested_slot") == slot and intent not in INTERRUPTIONS
+    """True when this user message answers the question the form asked for `slot`: it is,
+    unless it is plainly a question, stop, start over or an emergency (bot.turns)."""
+    text, _, intent = _message(tracker)
+    return tracker.get_slot("requested_slot") == slot and answers_the_question(intent, text)
 
 
 class ValidateIntakeForm(FormValidationAction):
@@ -50,22 +55,56 @@ class ValidateIntakeForm(FormValidationAction):
         """
         events = await super().run(dispatcher, tracker, domain)
         text, _, intent = _message(tracker)
-        if intent in INTERRUPTIONS:
+        if takes_over(intent):
             return events
         slots = {**tracker.current_slot_values(),
                  **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
+        events += self._no_loops(dispatcher, tracker, events, text, intent)
         previous = slots.get("safety")
+        if tracker.get_slot("requested_slot") == "emergency_check":
+            return events  # the answer to "is this happening now?" is not screened again
         updated = screen_conversation(previous, text, slots.get("concerns"))
-        if updated != previous:
+        if _said(updated) != _said(previous):
             for message in new_safety_messages(previous, updated):
                 dispatcher.utter_message(text=message)
             events.append(SlotSet("safety", updated))
+            if updated.get("checks"):
+                events.append(SlotSet("emergency_check", None))  # asked next: required_slots
         return events
+
+    def _no_loops(self, dispatcher: CollectingDispatcher, tracker: Tracker, events: list,
+                  text: str, intent: Optional[str]) -> list:
+        """No question is asked more than twice in a row: at the third time the client's
+        words are taken as the answer, flagged for staff (bot.intake.taken_as_given)."""
+        requested = tracker.get_slot("requested_slot")
+        if not requested or requested == "emergency_check" \
+                or not answers_the_question(intent, text):
+            return []
+        before = tracker.get_slot("attempts") or {}
+        attempts = dict(before)
+        filled = [e for e in events if e.get("event") == "slot" and e.get("name") == requested]
+        progress = {e.get("name") for e in events if e.get("event") == "slot"} - {
+            requested, "attempts", "requested_slot", "safety", "awaiting_change"}
+        if progress or (filled and filled[-1].get("value") is not None):
+            attempts.pop(requested, None)
+            return [SlotSet("attempts", attempts)] if attempts != before else []
+        attempts[requested] = attempts.get(requested, 0) + 1
+        if attempts[requested] < 2:
+            return [SlotSet("attempts", attempts)]
+        given = taken_as_given(requested, text)
+        if given is None:
+            return [SlotSet("attempts", attempts)]
+        attempts.pop(requested, None)
+        attempts.setdefault("taken_as_given", {})[requested] = text[:300]
+        dispatcher.utter_message(text=safety_note_taken_as_given())
+        return [SlotSet("attempts", attempts), *[SlotSet(k, v) for k, v in given.items()]]
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         medical = tracker.get_slot("client_type") == "medical"
-        slots = ["concerns"]
+        pending = (tracker.get_slot("safety") or {}).get("checks")
+        slots = ["emergency_check"] if pending else []
+        slots += ["concerns"]
         slots += ["pain_details", "health_screen"] if medical else []
         slots += ["appointment_type", "client_name", "contact", "preferred_times"]
         slots += ["referral", "insurance"] if medical else []
@@ -75,10 +114,12 @@ class ValidateIntakeForm(FormValidationAction):
     async def extract_concerns(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
         text, entities, intent = _message(tracker)
-        if tracker.get_slot("requested_slot") in NOT_CONCERNS or intent in INTERRUPTIONS:
+        if tracker.get_slot("requested_slot") in NOT_CONCERNS | {"emergency_check"} \
+                or takes_over(intent):
             return {}
         previous = tracker.get_slot("concerns")
-        updated = update_concerns(previous, text, entities, intent).to_dict()
+        asked = tracker.get_slot("requested_slot") == "pain_details"
+        updated = update_concerns(previous, text, entities, intent, asked_severity=asked).to_dict()
         if previous is None and tracker.get_slot("requested_slot") in (None, "concerns"):
             return {"concerns": updated}  # validated: an empty one gets a clear re-ask
         return {"concerns": updated} if updated != Extraction.from_dict(previous).to_dict() else {}
@@ -109,6 +150,24 @@ class ValidateIntakeForm(FormValidationAction):
         if tracker.get_slot("client_type") not in (None, slots["client_type"]):
             slots["appointment_type"] = None  # the offer changes with the kind of massage
         return slots
+
+    # -- "is this happening now?" -------------------------------------------------------
+    async def extract_emergency_check(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """A "yes" never reaches here: EmergencyPolicy answers it with the emergency message."""
+        if tracker.get_slot("requested_slot") != "emergency_check":
+            return {}
+        return {"emergency_check": answer_to_check(_message(tracker)[0]) or "unclear"}
+
+    def validate_emergency_check(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        asked = int((tracker.get_slot("safety") or {}).get("check_asked") or 0) + 1
+        if value == "unclear" and asked < 2:
+            safety = {**(tracker.get_slot("safety") or {}), "check_asked": asked}
+            return {"emergency_check": None, "safety": safety}  # asked once more
+        if value == "unclear":
+            dispatcher.utter_message(text=safety_message("check_unclear"))
+        safety = answer_checks(tracker.get_slot("safety"), value)
+        safety["check_asked"] = 0
+        return {"emergency_check": value, "safety": safety}
 
     # -- medical details ---------------------------------------------------------------
     async def extract_pain_details(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -143,8 +202,9 @@ class ValidateIntakeForm(FormValidationAction):
                     "confidence": assessment.classification.confidence,
                     "reasons": assessment.classification.reasons,
                     "recommended_types": [t.id for t in assessment.recommended]}
-        offered = [t for t in catalogue.load_catalogue()
-                   if t.id in (tracker.get_slot("recommended_types") or [])]
+        # In the order the list showed them: "the first one" is option 1 of that list.
+        by_id = {t.id: t for t in catalogue.load_catalogue()}
+        offered = [by_id[i] for i in tracker.get_slot("recommended_types") or [] if i in by_id]
         chosen = catalogue.find_appointment_type(str(value), offered)
         if chosen is None or (chosen.client_type != current and not wanted):
             dispatcher.utter_message(response="utter_invalid_appointment_type")
@@ -153,13 +213,14 @@ class ValidateIntakeForm(FormValidationAction):
 
     # -- who and when ----------------------------------------------------------------------
     async def extract_client_name(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if tracker.get_slot("client_name") or not _answering(tracker, "client_name"):
+        # The whole answer, not the model's entity: it cuts names short ("Priya Raman" ->
+        # "Raman") and knows no name that is also a word (Park, Hope, Will).
+        if not _answering(tracker, "client_name"):
             return {}
         return {"client_name": _message(tracker)[0]}
 
     def validate_client_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        name = re.sub(r"^(?:hi|hey|hello)?[,!\s]*(?:my name is|my name's|name is|name's|i'm|im|i am|it's|its|this is|call me)\s+",
-                      "", str(value or "").strip(), flags=re.I).strip(" .!,")
+        name = name_from(str(value or ""))
         if not name or len(name) > 80 or not re.search(r"[^\W\d_]", name):
             dispatcher.utter_message(text="Sorry, what name should I use?")
             return {"client_name": None}  # None re-asks: no usable name in the answer
@@ -207,10 +268,14 @@ class ValidateIntakeForm(FormValidationAction):
 
     # -- the summary and its corrections -------------------------------------------------
     async def extract_confirm(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        _, _, intent = _message(tracker)
-        if not _answering(tracker, "confirm") or intent == "affirm":
+        text, entities, intent = _message(tracker)
+        if not _answering(tracker, "confirm"):
             return {}
-        return {"confirm": CHANGE_REQUESTED}  # validate_confirm applies the change
+        if correction_updates(tracker.current_slot_values(), text, entities):
+            return {"confirm": CHANGE_REQUESTED}  # validate_confirm applies the change
+        if confirms(text) or intent == "affirm":
+            return {"confirm": True}  # "yes", "looks right", "nothing" (to "what to change?")
+        return {"confirm": CHANGE_REQUESTED}
 
     def validate_confirm(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[Text, Any]:
@@ -227,6 +292,11 @@ class ValidateIntakeForm(FormValidationAction):
         dispatcher.utter_message(response="utter_ask_what_to_change" if intent == "deny"
                                  else "utter_correction_unclear")
         return {"confirm": None, "awaiting_change": True}  # None re-asks after the change
+
+
+def _said(screened: Optional[dict]) -> dict:
+    """A screen result without its empty fields, to tell whether anything changed."""
+    return {k: v for k, v in (screened or {}).items() if v}
 
 
 def _override(tracker: Tracker) -> Optional[str]:

@@ -21,10 +21,14 @@ class ActionRecordEmergency(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         latest = tracker.latest_message or {}
+        # Every emergency is its own record: keyed by the time of the message that raised it
+        # (rasa-sdk's latest_message carries no timestamp; the tracker's user event does).
+        said_at = next((e.get("timestamp") for e in reversed(tracker.events)
+                        if e.get("event") == "user"), None)
         record = emergency_record(
             tracker.sender_id, tracker.get_latest_input_channel(), tracker.current_slot_values(),
             latest.get("text") or "", transcript_from_events(tracker.events),
-            intake_key=f"{tracker.sender_id}@{latest.get('timestamp') or 'emergency'}")
+            intake_key=f"{tracker.sender_id}@{said_at or latest.get('message_id') or 'emergency'}")
         result = save_or_queue(record)
         logger.warning("emergency intake %s: %s", result["status"], result.get("id", "-"))
         # No booking continues after an emergency: the intake starts again from nothing.

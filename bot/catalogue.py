@@ -313,6 +313,9 @@ def find_appointment_type(
     bare = _bare_number(normalised)
     if bare is not None:
         return _nth(offered, bare)
+    compared = _by_comparison(normalised, offered)
+    if compared is not None:
+        return compared
     minutes, rest = _take_minutes(normalised, {t.minutes for t in known})
     family = _named_family(rest.split(), known, offered)
     if family == "":
@@ -327,6 +330,26 @@ def find_appointment_type(
         return _pick_length(picked.family, minutes, offered, known)  # "the second, but 90"
     if minutes is not None:
         return _by_minutes_only(minutes, offered, known)
+    return None
+
+
+_COMPARISONS = {
+    r"\b(?:cheap|cheaper|cheapest|less expensive|least expensive|lower price|inexpensive)\b":
+        lambda t: (t.price, t.minutes),
+    r"\b(?:more expensive|most expensive|pricier|priciest)\b": lambda t: (-t.price, -t.minutes),
+    r"\b(?:shorter|shortest|quicker|quickest)\b": lambda t: (t.minutes, t.price),
+    r"\b(?:longer|longest)\b": lambda t: (-t.minutes, t.price),
+}
+
+
+def _by_comparison(text: str, offered: Sequence[AppointmentType]) -> AppointmentType | None:
+    """"the cheaper one", "the longest": among what was offered; None on a tie."""
+    for pattern, key in _COMPARISONS.items():
+        if offered and re.search(pattern, text):
+            ranked = sorted(offered, key=key)
+            if len(ranked) > 1 and key(ranked[0]) == key(ranked[1]):
+                return None
+            return ranked[0]
     return None
 
 

@@ -215,9 +215,26 @@ def _severity(text: str, lowered: str, entities: list[dict], lexicon: Lexicon) -
     return max(scores) if scores else None
 
 
-def _duration(lowered: str, text: str) -> str | None:
-    match = DURATION.search(lowered)
-    return text[match.start():match.end()].strip() if match else None
+#: Ends the sentence a time expression is read in ("a heart attack 5 years ago, now my back").
+SENTENCE_BREAK = re.compile(r"[.!?;\n]|,?\s+(?:now|but|and now|these days|currently)\b")
+
+
+def _duration(lowered: str, text: str, conditions: list | None = None) -> str | None:
+    """How long the complaint has gone on: a time expression in a sentence about a present
+    complaint (not an age, "78 years old", nor another event's date)."""
+    present = [c for c in conditions or [] if c.status == "present"]
+    for match in DURATION.finditer(lowered):
+        if re.match(r"\s+old\b", lowered[match.end():]):
+            continue
+        if present:
+            start = max([b.end() for b in SENTENCE_BREAK.finditer(lowered, 0, match.start())],
+                        default=0)
+            after = SENTENCE_BREAK.search(lowered, match.end())
+            end = after.start() if after else len(lowered)
+            if not any(start <= c.start < end or start < c.end <= end for c in present):
+                continue
+        return text[match.start():match.end()].strip()
+    return None
 
 
 def _referral(lowered: str) -> bool | None:
@@ -270,6 +287,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
                 regions.same_sentence(lowered, mention.end, RECURRENCE.search(lowered, mention.end).start()):
             conditions.append(replace(conditions[-1], status="present"))  # "had TMJ as a teen, it's back"
     conditions += _injury_region_pain(conditions, lexicon)
+    _surgery_status(conditions, lowered)
     conditions = _dedupe([c for c in conditions if not (
         c.id in WELLBEING_CONDITIONS and c.body_part in ("chest", "abdomen"))])
     goals = [m.id for m in mentions["goal"]
@@ -281,7 +299,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         conditions=conditions,
         goals=list(dict.fromkeys(goals)),
         severity=_severity(text, lowered, entities or [], lexicon),
-        duration=_duration(lowered, text),
+        duration=_duration(lowered, text, conditions),
         aggravators=list(dict.fromkeys(aggravators)),
         surgery=_surgery(conditions, text, lowered),
         referral=_referral(lowered),
@@ -384,6 +402,34 @@ def _dedupe(conditions: list[ConditionMention]) -> list[ConditionMention]:
                                 side=old.side or cond.side)
     # a condition reported present and also negated in one message: keep both, staff decide
     return list(kept.values())
+
+
+#: Recovery from a surgery dated longer ago than this is over unless the client says it is
+#: not ("still recovering"); the surgery is then historical (its date kept).
+SURGERY_RECOVERY_WEEKS = 12
+STILL_RECOVERING = re.compile(r"\b(?:still|recovering|recovery|rehab|healing|since (?:the|my) "
+                              r"(?:surgery|operation|op)|post[- ]?op|ever since)\b")
+
+
+def _surgery_status(conditions: list[ConditionMention], lowered: str) -> None:
+    """A surgery long past is historical; one still being recovered from stays present."""
+    from bot.timeexpr import weeks_ago
+
+    for cond in conditions:
+        if cond.id != "post_surgical" or cond.status not in ("present", "negated"):
+            continue
+        when = WHEN.search(lowered, max(0, cond.start - 60))
+        if not when or when.start() > cond.end + 60:
+            continue
+        weeks = weeks_ago(lowered[when.start():when.end()])
+        if weeks is None:
+            continue
+        if cond.status == "negated" and not re.search(
+                r"\b(?:no|not|never|without|denies)\s+(?:\w+\s+){0,2}$", lowered[:cond.start]):
+            cond.status = "historical"  # "no other issues, had a mastectomy in 2022"
+        if cond.status == "present" and weeks > SURGERY_RECOVERY_WEEKS \
+                and not STILL_RECOVERING.search(lowered):
+            cond.status = "historical"
 
 
 def _surgery(conditions: list[ConditionMention], text: str, lowered: str) -> dict | None:

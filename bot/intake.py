@@ -16,6 +16,7 @@ from bot.config import DATA_DIR
 from bot.classification import Classification, classify
 from bot.extraction import Extraction, extract
 from bot.labels import describe_condition, label
+from bot.timeexpr import weeks_ago
 
 NO_INSURANCE = re.compile(r"^\s*(?:no|nope|nah|none|n|self[\s-]?pay|cash|out of pocket|no insurance|not now|no thanks?)\b", re.I)
 TIMES_CORRECTION = re.compile(r"\b(?:times?|days?|availability|schedule|mornings?|afternoons?|evenings?|weekends?|weekdays?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun|am|pm)\b", re.I)
@@ -51,19 +52,48 @@ def assess(extraction: Extraction, override: str | None = None) -> Assessment:
     return Assessment(extraction, result, recommended)
 
 
+#: A lone 0-10 in the answer to "how bad is it on a scale of 0 to 10" ("5 most days").
+BARE_SEVERITY = re.compile(
+    r"(?<![\w./-])(10|[0-9])(?![\w./%-]|\s*(?:days?|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|"
+    r"mins?|minutes?|times|x|am|pm|o'?clock|lbs?|kg|miles?|km)\b)")
+
+
 def update_concerns(previous: dict | None, text: str, entities: list[dict],
-                    intent: str | None) -> Extraction:
-    """Adds one message's extraction to what the conversation said so far."""
-    return Extraction.from_dict(previous).merge(extract(text, entities, intent))
+                    intent: str | None, asked_severity: bool = False) -> Extraction:
+    """Adds one message's extraction to what the conversation said so far; a newer value
+    replaces an older one. `asked_severity`: the message answers the 0-10 question."""
+    found = extract(text, entities, intent)
+    if asked_severity and found.severity is None:
+        numbers = BARE_SEVERITY.findall(text or "")
+        if len(numbers) == 1:
+            found.severity = int(numbers[0])
+    return Extraction.from_dict(previous).merge(found)
 
 
 def screen_conversation(previous: dict | None, text: str, concerns: dict | None) -> dict:
-    """The conversation's safety screen after one more message (bot.safety, data/safety.yml)."""
+    """The conversation's safety screen after one more message (bot.safety, data/safety.yml).
+
+    `check_answers` keeps the client's answers to "is this happening now?" for staff; a
+    symptom already answered "no" is not asked about again."""
     facts = surgery_facts(Extraction.from_dict(concerns))
     result = safety.screen(text, facts)
     if previous:
         result = safety.merge_results([safety.SafetyResult.from_dict(previous), result])
-    return result.as_dict()
+    answers = dict((previous or {}).get("check_answers") or {})
+    updated = result.as_dict()
+    updated["checks"] = [fid for fid in updated["checks"] if fid not in answers]
+    updated["check_answers"] = answers
+    return updated
+
+
+def answer_checks(screened: dict | None, answer: str) -> dict:
+    """The screen after the client answered the "is this happening now?" question."""
+    screened = dict(screened or {})
+    answers = dict(screened.get("check_answers") or {})
+    for fid in screened.get("checks") or []:
+        answers[fid] = answer
+    screened["check_answers"], screened["checks"] = answers, []
+    return screened
 
 
 def new_safety_messages(previous: dict | None, updated: dict) -> list[str]:
@@ -77,36 +107,30 @@ def new_safety_messages(previous: dict | None, updated: dict) -> list[str]:
 
 def surgery_facts(ex: Extraction, today=None) -> dict:
     """{"surgery_weeks_ago": n} when the client dated a surgery ("in march", "3 weeks ago")."""
-    from datetime import date
+    weeks = weeks_ago((ex.surgery or {}).get("when"), today)
+    return {} if weeks is None else {"surgery_weeks_ago": weeks}
 
-    when = ((ex.surgery or {}).get("when") or "").lower()
-    if not when:
-        return {}
-    today = today or date.today()
-    number = re.search(r"(\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|couple of)\s+"
-                       r"(day|week|wk|month|mo|year|yr)s?\s+ago", when)
-    if number:
-        words = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a few": 3, "few": 3, "couple of": 2}
-        count = int(number.group(1)) if number.group(1).isdigit() else words[number.group(1)]
-        unit = {"d": 1 / 7, "w": 1, "m": 4.35, "y": 52}[number.group(2)[0]]
-        return {"surgery_weeks_ago": count * unit}
-    months = ["january", "february", "march", "april", "may", "june", "july", "august",
-              "september", "october", "november", "december"]
-    month = next((i for i, m in enumerate(months, 1) if m in when), None)
-    if month:
-        year = today.year if month <= today.month else today.year - 1
-        return {"surgery_weeks_ago": (today - date(year, month, 15)).days / 7}
-    return {}
+
+#: Region for phone numbers written without a country code.
+DEFAULT_PHONE_REGION = "US"
 
 
 def contact_from(text: str, entities: list[dict]) -> dict:
-    """Phone and email in a message, from the regex entities or the text itself."""
-    found = {e["entity"]: e["value"] for e in entities or [] if e.get("entity") in ("phone", "email")}
-    patterns = contact_patterns()
-    for name in ("phone", "email"):
-        if name not in found and (match := patterns[name].search(text or "")):
-            found[name] = match.group(0)
+    """Phone (as E.164, the `phonenumbers` library: any common way of writing it) and email
+    in a message."""
+    import phonenumbers
+
+    found = {}
+    for match in phonenumbers.PhoneNumberMatcher(text or "", DEFAULT_PHONE_REGION,
+                                                 leniency=phonenumbers.Leniency.POSSIBLE):
+        found["phone"] = phonenumbers.format_number(match.number,
+                                                    phonenumbers.PhoneNumberFormat.E164)
+        break
+    emails = [e["value"] for e in entities or [] if e.get("entity") == "email"]
+    if emails and contact_patterns()["email"].fullmatch(emails[0]):
+        found["email"] = emails[0]
+    elif match := contact_patterns()["email"].search(text or ""):
+        found["email"] = match.group(0)
     return found
 
 
@@ -243,3 +267,44 @@ def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) 
 SAFETY_NOTES = {"therapist_review": "a therapist reviews your health answers first",
                 "clearance_needed": "we need your doctor's okay (or your recovery) first",
                 "urgent": "please get medical help first"}
+
+
+#: What a form slot holds when the client's own words are taken as the answer after the
+#: question was asked twice (flagged for staff in the record's details).
+UNDECIDED = "undecided"
+
+
+def taken_as_given(slot: str, text: str) -> dict | None:
+    """Slot values for the client's words taken as the answer; None when they cannot be."""
+    text = (text or "").strip()
+    if slot in ("client_name", "contact", "preferred_times", "insurance", "pain_details",
+                "health_screen"):
+        return {slot: text[:200]} if re.search(r"\w", text) else None
+    if slot == "referral":
+        return {"referral": UNDECIDED}
+    if slot == "appointment_type":
+        return {"appointment_type": UNDECIDED}
+    if slot == "confirm":
+        return {"confirm": True, "awaiting_change": False}
+    if slot == "concerns":
+        return {"concerns": Extraction().to_dict(), "client_type": "unclear",
+                "appointment_type": UNDECIDED}
+    return None
+
+
+_NAME_LEAD = re.compile(
+    r"^(?:(?:hi|hey|hello|ok|okay|sure|yes|yeah)\b[,!.\s]*)*"
+    r"(?:(?:it'?s|its)\s+under|put\s+(?:it|me)\s+(?:down\s+)?under|"
+    r"(?:my\s+)?(?:full\s+)?name(?:'s|\s+is|:)?|i'?m|i\s+am|it'?s|its|this\s+is|call\s+me|"
+    r"you\s+can\s+call\s+me|under|"
+    r"the\s+name\s+is|book\s+it\s+under|for)\s+", re.IGNORECASE)
+_NAME_TAIL = re.compile(r"[\s,.!]+(?:thanks?|thank\s+you|thx|ty|please|pls|plz)?[\s.!]*$",
+                        re.IGNORECASE)
+
+
+def name_from(text: str) -> str:
+    """The name in an answer to "what name should we use?", kept whole: "it's under Kim" ->
+    "Kim", "Núñez-García", "O'Neil", "Dr. Lee", "Jo Park"."""
+    name = _NAME_LEAD.sub("", (text or "").strip(), count=1)
+    name = _NAME_TAIL.sub("", name).strip(" \t,;:!\"")
+    return " ".join(name.split())

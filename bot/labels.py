@@ -28,3 +28,8 @@ def describe_condition(cond) -> str:
         return " ".join(x for x in (cond.side, region, "pain") if x)
     where = " ".join(x for x in (cond.side, region) if x)
     return f"{name} ({where})" if where and region not in name else name
+
+
+def phrase(key: str) -> str:
+    """A sentence the bot says, from data/labels.yml `messages` (wording is data)."""
+    return " ".join(str(_labels().get("messages", {}).get(key, key)).split())

@@ -73,6 +73,33 @@ def _drop_duplicates(entities: List[Dict]) -> List[Dict]:
 
 
 EMERGENCY_INTENT = "report_emergency"
+TOO_LONG_INTENT = "message_too_long"
+FULL_TEXT = "intake_full_text"
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class MessageLengthGuard(_RuleComponent):
+    """First in the pipeline: the model reads at most `max_chars` of a message.
+
+    A 100 KB message would cost the featurizers and DIET seconds and much memory, holding up
+    every other conversation on the server. The safety screen still reads all of it
+    (RedFlagIntentGuard uses the full text kept here), and a long message that is not an
+    emergency gets the message_too_long intent: a polite request to shorten it.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"max_chars": 2000}
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        limit = int(self._config["max_chars"])
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if len(text) > limit:
+                message.set(FULL_TEXT, text)
+                message.set(TEXT, text[:limit])
+        return messages
 
 
 @DefaultV1Recipe.register(
@@ -97,10 +124,16 @@ class RedFlagIntentGuard(_RuleComponent):
         rules = load_safety_rules(self._config["rules"])
         min_confidence = float(self._config["min_model_only_confidence"])
         for message in messages:
-            text = message.get(TEXT) or ""
+            text = message.get(FULL_TEXT) or message.get(TEXT) or ""
             intent = message.get(INTENT) or {}
             ranking = message.get(INTENT_RANKING_KEY) or []
-            if screen(text, rules=rules).emergency:
+            emergency = screen(text, rules=rules).emergency
+            if message.get(FULL_TEXT) and not emergency:
+                too_long = {INTENT_NAME_KEY: TOO_LONG_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+                message.set(INTENT, too_long, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [too_long], add_to_output=True)
+                continue
+            if emergency:
                 if intent.get(INTENT_NAME_KEY) != EMERGENCY_INTENT:
                     emergency = {INTENT_NAME_KEY: EMERGENCY_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
                     message.set(INTENT, emergency, add_to_output=True)
@@ -115,3 +148,53 @@ class RedFlagIntentGuard(_RuleComponent):
                     message.set(INTENT, others[0], add_to_output=True)
                     message.set(INTENT_RANKING_KEY, others, add_to_output=True)
         return messages
+
+
+INTAKE_CONTENT = "intake_content"
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class IntakeContentGuard(_RuleComponent):
+    """A concern, a goal, a wish for a massage or a health detail starts the intake.
+
+    "hi, my doctor said I should try medical massage for my sciatica" is a description
+    whatever the model ranked first ("correct", a greeting, nlu_fallback); so are "pregnant
+    with lower back pain" and a message the safety screen has something to say about. Such a
+    message gets the describe_symptoms intent (bot.turns.starts_the_intake), and every
+    message carries `intake_content` for IntakeTurnPolicy (a question plus a description is
+    answered, then the intake starts).
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"lookups": "data/lookups"}
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        from bot.turns import INTAKE_INTENT, starts_the_intake
+
+        for message in messages:
+            text = message.get(TEXT) or ""
+            has_content = has_intake_content(text, message.get(ENTITIES) or [])
+            message.set(INTAKE_CONTENT, has_content, add_to_output=True)
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if intent != INTAKE_INTENT and starts_the_intake(intent, has_content):
+                chosen = {INTENT_NAME_KEY: INTAKE_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+                ranking = message.get(INTENT_RANKING_KEY) or []
+                message.set(INTENT, chosen, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [chosen] + [
+                    r for r in ranking if r.get(INTENT_NAME_KEY) != INTAKE_INTENT],
+                    add_to_output=True)
+        return messages
+
+
+def has_intake_content(text: str, entities: List[Dict]) -> bool:
+    """Something the intake can use: a concern, a goal, a massage wish or a health detail."""
+    from bot.extraction import extract
+    from bot.safety import screen
+
+    found = extract(text, entities)
+    if found.present() or found.goals or found.preference or found.wants_massage:
+        return True
+    screened = screen(text)
+    return bool(screened.red_flags or screened.cautions or screened.checks)

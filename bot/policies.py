@@ -24,7 +24,7 @@ AFTER = {"utter_emergency": "action_record_emergency"}
 class EmergencyPolicy(Policy):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"priority": 7}
+        return {"priority": 8}
 
     def train(self, training_trackers: List, domain: Domain, **kwargs: Any) -> Resource:
         return self._resource
@@ -40,8 +40,7 @@ class EmergencyPolicy(Policy):
 
 def next_emergency_action(tracker: DialogueStateTracker) -> Optional[str]:
     latest = tracker.latest_action_name
-    intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
-    if intent != EMERGENCY_INTENT:
+    if not _emergency_turn(tracker):
         return None
     if latest in ("action_listen", "action_session_start") and _user_spoke_last(tracker):
         return "utter_emergency"
@@ -54,6 +53,20 @@ def next_emergency_action(tracker: DialogueStateTracker) -> Optional[str]:
     return None
 
 
+def _emergency_turn(tracker: DialogueStateTracker) -> bool:
+    """The client reported an emergency, or said "yes" to "is this happening now?"."""
+    message = tracker.latest_message
+    if message is None:
+        return False
+    if (message.intent or {}).get("name") == EMERGENCY_INTENT:
+        return True
+    if tracker.get_slot("requested_slot") != "emergency_check" or not tracker.active_loop_name:
+        return False
+    from bot.safety import answer_to_check
+
+    return answer_to_check(message.text or "") == "yes"
+
+
 def _user_spoke_last(tracker: DialogueStateTracker) -> bool:
     from rasa.shared.core.events import ActionExecuted, UserUttered
 
@@ -63,4 +76,75 @@ def _user_spoke_last(tracker: DialogueStateTracker) -> bool:
         if isinstance(event, ActionExecuted) and event.action_name not in (
                 "action_listen", "action_session_start"):
             return False
+    return False
+
+
+#: Actions that answer a question outside the form (data/rules/faq.yml).
+QUESTION_ANSWERS = frozenset({"action_answer_price", "utter_medical_massage", "utter_insurance",
+                              "utter_referral", "utter_hours_location", "utter_iamabot"})
+FORM = "intake_form"
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
+class IntakeTurnPolicy(Policy):
+    """Answers by context (bot.turns), above the rules and below EmergencyPolicy.
+
+    - In the form, a message that answers the question asked goes to the form, whatever
+      intent the model gave it ("Jo Park" is a name, not a question about parking).
+    - Outside the form, after a question is answered, a message that also described a
+      concern starts the intake ("do you take insurance? I have sciatica").
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"priority": 7}
+
+    def train(self, training_trackers: List, domain: Domain, **kwargs: Any) -> Resource:
+        return self._resource
+
+    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
+                                     rule_only_data: Optional[Dict[Text, Any]] = None,
+                                     **kwargs: Any) -> PolicyPrediction:
+        action = next_turn_action(tracker)
+        if action is None or action not in domain.action_names_or_texts:
+            return self._prediction(self._default_predictions(domain))
+        return self._prediction(confidence_scores_for(action, 1.0, domain))
+
+
+def next_turn_action(tracker: DialogueStateTracker) -> Optional[str]:
+    from bot.turns import answers_the_question
+
+    message = tracker.latest_message
+    if message is None or _emergency_turn(tracker):
+        return None
+    intent = (message.intent or {}).get("name")
+    latest = tracker.latest_action_name
+    if tracker.get_slot("awaiting_followup") and latest == "action_listen" \
+            and _user_spoke_last(tracker) and intent not in ("stop", "start_over"):
+        return "action_fallback_help"  # the free-text message for staff
+    if tracker.active_loop_name == FORM:
+        if latest == "action_listen" and _user_spoke_last(tracker) \
+                and tracker.get_slot("requested_slot") \
+                and answers_the_question(intent, message.text):
+            return FORM
+        return None
+    if latest in QUESTION_ANSWERS and _user_spoke_last_before(tracker, latest) \
+            and message.parse_data.get("intake_content"):
+        return FORM
+    return None
+
+
+def _user_spoke_last_before(tracker: DialogueStateTracker, action: str) -> bool:
+    """The latest action is the bot's first answer to the latest user message."""
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    seen = False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return seen
+        if isinstance(event, ActionExecuted) and event.action_name not in ("action_listen",):
+            if event.action_name != action or seen:
+                return False
+            seen = True
     return False

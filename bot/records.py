@@ -30,8 +30,14 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
     """
     ex = Extraction.from_dict(slots.get("concerns"))
     safety = slots.get("safety") or {}
+    given = (slots.get("attempts") or {}).get("taken_as_given") or {}
+    referral = slots.get("referral") if isinstance(slots.get("referral"), bool) else None
+    chosen = slots.get("appointment_type")
+    chosen = None if chosen == "undecided" else chosen
     outcome = safety.get("outcome", "book")
     status = {"urgent": "emergency", "clearance_needed": "needs_clearance"}.get(outcome, "new")
+    if status == "new" and "concerns" in given:
+        status = "needs_followup"  # the bot could not tell what the client wants
     return {
         "conversation_id": conversation_id,
         **({"intake_key": intake_key} if intake_key else {}),
@@ -45,17 +51,19 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
         "red_flags": safety.get("red_flags", []),
         "cautions": safety.get("cautions", []),
         "safety_outcome": outcome,
-        "appointment_type": slots.get("appointment_type"),
+        "appointment_type": chosen,
         "preferred_times": slots.get("preferred_times"),
         "contact": {"name": slots.get("client_name"), "phone": slots.get("phone"),
                     "email": slots.get("email")},
-        "referral": slots.get("referral"),
+        "referral": referral,
         "insurance": slots.get("insurance"),
         "severity": ex.severity,
         "duration": ex.duration,
         "details": {"aggravators": ex.aggravators, "surgery": ex.surgery,
                     "pain_details": slots.get("pain_details"),
                     "health_screen": slots.get("health_screen"),
+                    "emergency_check_answers": safety.get("check_answers") or {},
+                    "taken_as_given": given,
                     "radiation": [c.radiates_to for c in ex.conditions if c.radiates_to]},
         "transcript": transcript,
     }
@@ -67,7 +75,9 @@ def emergency_record(conversation_id: str, channel: str | None, slots: dict, tex
     screened = safety.screen(text)
     merged = safety.merge_results([safety.SafetyResult.from_dict(slots["safety"]), screened]) \
         if slots.get("safety") else screened
-    flags = merged.red_flags or ["emergency_reported"]
+    # A symptom the client confirmed is happening now ("is this happening now?" - "yes").
+    confirmed = list((slots.get("safety") or {}).get("checks") or []) + merged.checks
+    flags = list(dict.fromkeys(merged.red_flags + confirmed)) or ["emergency_reported"]
     record = intake_record(conversation_id, channel, {**slots, "safety": merged.as_dict()},
                            transcript, intake_key)
     record.update(status="emergency", safety_outcome="urgent", red_flags=flags,
@@ -75,4 +85,14 @@ def emergency_record(conversation_id: str, channel: str | None, slots: dict, tex
     if not slots.get("concerns"):
         ex = extract(text)
         record["conditions"] = [c.record() for c in ex.conditions]
+    return record
+
+
+def followup_record(conversation_id: str, channel: str | None, slots: dict,
+                    transcript: list[dict], intake_key: str | None = None) -> dict:
+    """A conversation the bot could not follow, stored for staff to call back."""
+    record = intake_record(conversation_id, channel, slots, transcript, intake_key)
+    if record["status"] == "new":
+        record["status"] = "needs_followup"
+    record["appointment_type"] = None
     return record

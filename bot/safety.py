@@ -12,15 +12,17 @@ what to do next.
 """
 from __future__ import annotations
 
+import bisect
 import re
-import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
 import yaml
+
+from bot.text import WordRepair, plain_lower
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "data" / "safety.yml"
 
@@ -36,6 +38,7 @@ DEFAULT_SETTINGS = {"surgery_clearance_weeks": 6, "fever_free_hours": 24,
 _APOSTROPHES = re.compile(r"['\u2019\u2018\u02bc`\u00b4]")
 _NOT_KEPT = re.compile(r"[^\w\s.,!?;:]|_")
 _SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[a-z]+")
 _CLAUSE_BREAK = re.compile(r"[.!?;]+(?=\s|$)|\s(?:but|however|although|though)(?=\s|$)")
 _PART_BREAK = re.compile(r",|\s(?:and|plus|also|then)(?=\s)")
 _LIST_WORD = re.compile(r"(?<!\w)(?:or|nor)(?!\w)")
@@ -66,6 +69,8 @@ class SafetyResult:
     emergency: bool = False  #: outcome is urgent: the very next message is the help message
     reschedule: bool = False  #: clearance_needed because of fever/infection: come back recovered
     evidence: dict[str, str] = field(default_factory=dict)  #: flag id -> matched words (never log)
+    #: emergency flags said without a sign they are happening now: ask "is this happening now?"
+    checks: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """Plain data for a slot or JSON."""
@@ -89,6 +94,8 @@ class Flag:
     counts_when_historical: bool
     uses_surgery_window: bool
     phrases: tuple[tuple[re.Pattern, ...], ...]  #: each phrase's parts (several for all-of)
+    #: emergency-adjacent phrases: one question, or the emergency answer with an acute cue
+    check_phrases: tuple[tuple[re.Pattern, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,10 @@ class Cues:
     first_person: re.Pattern
     booking_for_someone_else: re.Pattern
     exclusions: tuple[re.Pattern, ...]
+    episodic: re.Pattern = re.compile(r"(?!x)x")
+    acute: re.Pattern = re.compile(r"(?!x)x")
+    checked: re.Pattern = re.compile(r"(?!x)x")
+    refers_back: re.Pattern = re.compile(r"(?!x)x")
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,9 @@ class SafetyRules:
     cues: Cues
     spellings: Mapping[str, str]
     spelling_pattern: re.Pattern
+    word_repair: WordRepair
+    check_answers: Mapping[str, re.Pattern]
+    word_cache: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def load_safety_rules(path: str | Path | None = None) -> SafetyRules:
@@ -145,7 +159,29 @@ def build_rules(data: Mapping, source: str = "<rules>") -> SafetyRules:
         raise ValueError(f"{source}: a flag id appears twice")
     spellings = _spellings(data.get("spellings") or {})
     return SafetyRules(source, settings, messages, flags, _build_cues(data, terms, source),
-                       spellings, _spelling_pattern(spellings))
+                       spellings, _spelling_pattern(spellings), WordRepair(_vocabulary(data)),
+                       {kind: _word_pattern((data.get("check_answers") or {}).get(kind) or [],
+                                            terms, f"{source}: check_answers.{kind}")
+                        for kind in ("not_now_first", "now", "not_now")})
+
+
+def _vocabulary(data: Mapping) -> set[str]:
+    """Every word the rules file spells out: what a mistyped word may be mended to."""
+    words: set[str] = set()
+
+    def walk(value):
+        if isinstance(value, str):
+            words.update(re.findall(r"[a-z]{3,}", _APOSTROPHES.sub("", value.lower())))
+        elif isinstance(value, Mapping):
+            for key, item in value.items():
+                walk(key if isinstance(key, str) else "")
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk({k: v for k, v in data.items() if k not in ("messages", "settings")})
+    return words
 
 
 def _format_messages(raw: Mapping, settings: Mapping, source: str) -> dict[str, str]:
@@ -168,15 +204,18 @@ def _build_flag(entry: Mapping, terms: Mapping, messages: Mapping, source: str) 
     if message not in messages:
         raise ValueError(f"{where}: no message named {message}")
     phrases = tuple(_build_phrase(p, terms, where) for p in entry.get("phrases") or [])
+    checks = tuple(_build_phrase(p, terms, where) for p in entry.get("check_phrases") or [])
     if not phrases:
         raise ValueError(f"{where}: needs at least one phrase")
+    if checks and outcome != "urgent":
+        raise ValueError(f"{where}: check_phrases are only for urgent flags")
     return Flag(fid, outcome, message, bool(entry.get("counts_when_historical", False)),
-                bool(entry.get("uses_surgery_window", False)), phrases)
+                bool(entry.get("uses_surgery_window", False)), phrases, checks)
 
 
 def _build_phrase(phrase, terms: Mapping, where: str) -> tuple[re.Pattern, ...]:
     parts = phrase["all"] if isinstance(phrase, Mapping) else [phrase]
-    return tuple(_word_pattern([part], terms, where) for part in parts)
+    return tuple(_word_pattern([part], terms, where, left_bounded=False) for part in parts)
 
 
 def _build_cues(data: Mapping, terms: Mapping, source: str) -> Cues:
@@ -198,7 +237,13 @@ def _build_cues(data: Mapping, terms: Mapping, source: str) -> Cues:
         first_person=words(people.get("first_person"), "first_person"),
         booking_for_someone_else=words(people.get("booking_for_someone_else"),
                                        "booking_for_someone_else"),
-        exclusions=tuple(words([p], "exclusions") for p in data.get("exclusions") or []),
+        exclusions=tuple(_word_pattern([p], terms, f"{source}: exclusions", left_bounded=False)
+                         for p in data.get("exclusions") or []),
+        episodic=words((data.get("timing_cues") or {}).get("episodic"), "timing_cues.episodic"),
+        acute=words((data.get("timing_cues") or {}).get("acute"), "timing_cues.acute"),
+        checked=words((data.get("timing_cues") or {}).get("checked"), "timing_cues.checked"),
+        refers_back=re.compile("^(?:" + "|".join(
+            _expand(p, terms, source) for p in people.get("refers_back") or ["(?!x)x"]) + ")"),
     )
 
 
@@ -209,16 +254,26 @@ def _expand(source: str, terms: Mapping, where: str) -> str:
             raise ValueError(f"{where}: unknown term @{match.group(1)}")
         return f"(?:{terms[match.group(1)]})"
 
-    return _TERM.sub(term, _APOSTROPHES.sub("", str(source)).replace(_GAP, _GAP_REGEX))
+    text = _APOSTROPHES.sub("", str(source)).replace(_GAP, _GAP_REGEX)
+    for _ in range(4):  # terms may use other terms ("@head_hit" uses "@head")
+        text, count = _TERM.subn(term, text)
+        if not count:
+            return text
+    raise ValueError(f"{where}: terms refer to each other in a circle")
 
 
-def _word_pattern(sources: Iterable[str], terms: Mapping, where: str) -> re.Pattern:
-    """One pattern matching any of `sources` as whole words."""
+def _word_pattern(sources: Iterable[str], terms: Mapping, where: str,
+                  left_bounded: bool = True) -> re.Pattern:
+    """One pattern matching any of `sources` as whole words.
+
+    Phrase patterns leave the left word boundary to `_scan`: a pattern that starts with a
+    look-behind loses the regex engine's first-character shortcut and scans a long message
+    about thirty times slower."""
     body = "|".join(f"(?:{_expand(s, terms, where)})" for s in sources)
     if not body:
         return _NEVER
     try:
-        return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+        return re.compile(rf"(?<!\w)(?:{body})(?!\w)" if left_bounded else rf"(?:{body})(?!\w)")
     except re.error as error:
         raise ValueError(f"{where}: bad pattern {body!r} ({error})") from None
 
@@ -232,23 +287,37 @@ def _spellings(raw: Mapping) -> dict[str, str]:
 
 
 def _spelling_pattern(table: Mapping[str, str]) -> re.Pattern:
+    """Variants that are not one plain word ("can not", "w/o", "&"); plain words are looked
+    up word by word in `normalise`, which is much faster on long messages."""
     def bounded(variant: str) -> str:
         left = r"(?<!\w)" if variant[0].isalnum() else ""
         right = r"(?!\w)" if variant[-1].isalnum() else ""
         return left + re.escape(variant) + right
 
-    variants = sorted((v for v in table if v), key=len, reverse=True)
+    variants = sorted((v for v in table if v and not v.isalpha()), key=len, reverse=True)
     return re.compile("|".join(bounded(v) for v in variants)) if variants else _NEVER
 
 
 # --------------------------------------------------------------------------- text
 
 def normalise(text: str, rules: SafetyRules) -> str:
-    """Lowercase, no apostrophes, SMS spellings expanded, punctuation kept only at clause ends."""
-    text = unicodedata.normalize("NFKC", text or "").lower()
-    text = _SPACES.sub(" ", _APOSTROPHES.sub("", text))
+    """Plain lowercase letters (bot.text), words mended, SMS spellings expanded, punctuation
+    kept only at clause ends."""
+    text = _SPACES.sub(" ", plain_lower(text))
     text = rules.spelling_pattern.sub(lambda m: rules.spellings[m.group(0)], text)
+    text = _WORD.sub(lambda m: _plain_word(m.group(0), rules), text)
     return _SPACES.sub(" ", _NOT_KEPT.sub(" ", text)).strip()
+
+
+def _plain_word(word: str, rules: SafetyRules) -> str:
+    """A word mended (bot.text.WordRepair) and its SMS spelling expanded; cached per rules."""
+    cache = rules.word_cache
+    if word not in cache:
+        if len(cache) > 50000:
+            cache.clear()
+        repaired = rules.word_repair.repair_word(word)
+        cache[word] = rules.spellings.get(word) or rules.spellings.get(repaired, repaired)
+    return cache[word]
 
 
 @dataclass(frozen=True)
@@ -259,13 +328,17 @@ class _Message:
     clauses: tuple[tuple[int, int], ...]
     excluded: tuple[tuple[int, int], ...]
     for_someone_else: bool
+    #: how often each required string (`_required_factors`) occurs in the text
+    factor_counts: dict = field(default_factory=dict, compare=False)
 
 
 def _prepare(text: str, rules: SafetyRules) -> _Message:
     clean = normalise(text, rules)
-    excluded = tuple(m.span() for p in rules.cues.exclusions for m in p.finditer(clean))
-    return _Message(clean, _clause_spans(clean), excluded,
-                    bool(rules.cues.booking_for_someone_else.search(clean)))
+    msg = _Message(clean, _clause_spans(clean), (),
+                   bool(rules.cues.booking_for_someone_else.search(clean)))
+    excluded = tuple(sorted(m.span() for p in rules.cues.exclusions
+                            for window in _windows(p, msg) for m in _scan(p, clean, *window)))
+    return replace(msg, excluded=excluded, factor_counts=msg.factor_counts)
 
 
 def _clause_spans(text: str) -> tuple[tuple[int, int], ...]:
@@ -382,8 +455,23 @@ def _said_to_be_over(match: re.Match, part: tuple[int, int], following: tuple | 
             return True
     if following and following[2]:
         cue = rules.cues.historical.search(text, following[0], following[1])
-        return bool(cue) and len(text[following[0]:cue.start()].split()) <= 2
-    return False
+        if cue and len(text[following[0]:cue.start()].split()) <= 2:
+            return True
+    return _next_clause_says_over(part[1], msg, rules)
+
+
+def _next_clause_says_over(end: int, msg: _Message, rules: SafetyRules) -> bool:
+    """"... suicidal thoughts during my divorce, but that was years ago": the next sentence
+    points back at the match and says it is over."""
+    later = next((c for c in msg.clauses if c[0] >= end), None)
+    if later is None:
+        return False
+    start, stop = later
+    head = msg.text[start:stop].lstrip()
+    if not rules.cues.refers_back.match(head):
+        return False
+    cue = rules.cues.historical.search(head)
+    return bool(cue) and len(head[:cue.start()].split()) <= 6
 
 
 def _said_to_be_current(text: str, start: int, end: int, cues: Cues) -> bool:
@@ -395,27 +483,162 @@ def _said_to_be_current(text: str, start: int, end: int, cues: Cues) -> bool:
 
 # --------------------------------------------------------------------------- finding flags
 
+def _required_factors(pattern: re.Pattern) -> tuple[tuple[str, ...], ...]:
+    """Sets of strings such that every match of `pattern` contains one string of each set.
+
+    Read off the parsed regex: a sequence needs what each of its items needs, a branch needs
+    one of what its alternatives need. `_windows` uses the set that is rarest in the message
+    to skip the long stretches where the pattern cannot match."""
+    import sre_constants as c
+    import sre_parse
+
+    def options(items) -> list[set[str]]:
+        found, run = [], ""
+        for op, av in items:
+            if op is c.LITERAL:
+                run += chr(av)
+                continue
+            if run:
+                found.append({run})
+                run = ""
+            if op is c.SUBPATTERN:
+                found.append(best(options(av[3])))
+            elif op is c.BRANCH:
+                alts = [best(options(branch)) for branch in av[1]]
+                found.append(set().union(*alts) if all(alts) else None)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+                found.append(best(options(av[2])))
+        if run:
+            found.append({run})
+        return [o for o in found if o and min(map(len, o)) >= 2]
+
+    def best(found: list[set[str]]) -> set[str] | None:
+        return max(found, key=lambda o: (min(map(len, o)), -len(o)), default=None)
+
+    try:
+        return tuple(tuple(sorted(o)) for o in options(sre_parse.parse(pattern.pattern)))
+    except Exception:  # an unusual construct: no shortcut, scan everything
+        return ()
+
+
+_FACTORS: dict[re.Pattern, tuple[tuple[str, ...], ...]] = {}
+#: A match is never longer than this many characters around one of its required strings.
+_MATCH_REACH = 160
+
+
+def _windows(pattern: re.Pattern, msg: "_Message") -> list[tuple[int, int]]:
+    """Stretches of the message where `pattern` may match (all of it when short or unsure)."""
+    text = msg.text
+    if pattern not in _FACTORS:
+        _FACTORS[pattern] = _required_factors(pattern)
+    if not _FACTORS[pattern] or len(text) <= 4 * _MATCH_REACH:
+        return [(0, len(text))]
+    counts = msg.factor_counts
+    for option in _FACTORS[pattern]:
+        for factor in option:
+            if factor not in counts:
+                counts[factor] = text.count(factor)
+    rarest = min(_FACTORS[pattern], key=lambda option: sum(counts[f] for f in option))
+    spans: list[tuple[int, int]] = []
+    for factor in rarest:
+        at = text.find(factor) if counts[factor] else -1
+        while at != -1:
+            spans.append((max(at - _MATCH_REACH, 0), min(at + len(factor) + _MATCH_REACH, len(text))))
+            at = text.find(factor, at + 1)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _scan(pattern: re.Pattern, text: str, start: int = 0, end: int | None = None):
+    """pattern.finditer, keeping only matches that start at the beginning of a word."""
+    end = len(text) if end is None else end
+    pos = start
+    while pos <= end:
+        match = pattern.search(text, pos, end)
+        if match is None:
+            return
+        if match.start() > 0 and (text[match.start() - 1].isalnum()
+                                  or text[match.start() - 1] == "_"):
+            pos = match.start() + 1
+            continue
+        yield match
+        pos = match.end() if match.end() > match.start() else match.start() + 1
+
+
 def _surviving(pattern: re.Pattern, msg: _Message, flag: Flag, rules: SafetyRules) -> list:
-    return [m for clause in msg.clauses for m in pattern.finditer(msg.text, *clause)
-            if _survives(m, clause, msg, flag, rules)]
+    """Matches inside one clause that are about the client, now. One pass over the whole
+    message; a match that runs across a clause break is looked for again inside each clause
+    it touches (rare), so a long message costs one regex scan per pattern."""
+    found, starts = [], [c[0] for c in msg.clauses]
+    matches = (m for window in _windows(pattern, msg)
+               for m in _scan(pattern, msg.text, *window))
+    for match in matches:
+        i = max(bisect.bisect_right(starts, match.start()) - 1, 0)
+        clause = msg.clauses[i] if msg.clauses else (0, len(msg.text))
+        if match.end() <= clause[1]:
+            if _survives(match, clause, msg, flag, rules):
+                found.append(match)
+            continue
+        for other in msg.clauses[i:]:
+            if other[0] >= match.end():
+                break
+            seen = {m.span() for m in found}
+            found += [m for m in _scan(pattern, msg.text, *other)
+                      if m.span() not in seen and _survives(m, other, msg, flag, rules)]
+    return found
 
 
-def _phrase_evidence(parts: tuple[re.Pattern, ...], msg: _Message, flag: Flag,
-                     rules: SafetyRules) -> str | None:
-    """The matched words when every part of the phrase is there, close together."""
-    found = [_surviving(part, msg, flag, rules) for part in parts]
+def _phrase_span(parts: tuple[re.Pattern, ...], msg: _Message, flag: Flag,
+                 rules: SafetyRules) -> tuple[int, int] | None:
+    """Where every part of the phrase is found close together (linear in the message)."""
+    found = []
+    for part in parts:
+        found.append(_surviving(part, msg, flag, rules))
+        if not found[-1]:
+            return None
     if len(parts) == 1:
-        return found[0][0].group(0) if found[0] else None
-    if not all(found):
-        return None
+        return found[0][0].span()
     window = rules.settings["all_of_window_chars"]
+    starts = [[m.start() for m in ms] for ms in found[1:]]
     for anchor in found[0]:
-        nearest = (min(ms, key=lambda m: abs(m.start() - anchor.start())) for ms in found[1:])
-        combo = [anchor, *nearest]
+        combo = [anchor]
+        for ms, ss in zip(found[1:], starts):
+            i = bisect.bisect_left(ss, anchor.start())
+            near = [ms[j] for j in (i - 1, i) if 0 <= j < len(ms)]
+            combo.append(min(near, key=lambda m: abs(m.start() - anchor.start())))
         start, end = min(m.start() for m in combo), max(m.end() for m in combo)
         if end - start <= window:
-            return msg.text[start:end]
+            return start, end
     return None
+
+
+def _clause_of(msg: _Message, span: tuple[int, int]) -> tuple[int, int]:
+    starts = [c[0] for c in msg.clauses]
+    i = max(bisect.bisect_right(starts, span[0]) - 1, 0)
+    first = msg.clauses[i] if msg.clauses else (0, len(msg.text))
+    last = next((c for c in msg.clauses[i:] if c[1] >= span[1]), first)
+    return first[0], last[1]
+
+
+def _acute(msg: _Message, span: tuple[int, int], rules: SafetyRules) -> bool:
+    return bool(rules.cues.acute.search(msg.text, *_clause_of(msg, span)))
+
+
+def _episodic(msg: _Message, span: tuple[int, int], rules: SafetyRules) -> bool:
+    """Said as coming and going or earlier (in its part of the sentence), or already seen
+    by a doctor (anywhere in the message)."""
+    clause = _clause_of(msg, span)
+    first = max([b.end() for b in _PART_BREAK.finditer(msg.text, clause[0], span[0])],
+                default=clause[0])
+    after = _PART_BREAK.search(msg.text, span[1], clause[1])
+    return bool(rules.cues.episodic.search(msg.text, first, after.start() if after else clause[1])
+                or rules.cues.checked.search(msg.text))
 
 
 def _recent_surgery_evidence(flag: Flag, msg: _Message, rules: SafetyRules) -> str | None:
@@ -442,14 +665,27 @@ def _weeks_ago(match: re.Match) -> float:
     return amount * _WEEKS_PER_UNIT.get(match.group("unit")[0], 1.0)
 
 
-def _find(flag: Flag, msg: _Message, rules: SafetyRules) -> str | None:
+def _find(flag: Flag, msg: _Message, rules: SafetyRules) -> tuple[str | None, bool]:
+    """(matched words, whether only to ask "is this happening now?")."""
     if flag.uses_surgery_window:
-        return _recent_surgery_evidence(flag, msg, rules)
+        return _recent_surgery_evidence(flag, msg, rules), False
+    check = None
     for parts in flag.phrases:
-        evidence = _phrase_evidence(parts, msg, flag, rules)
-        if evidence:
-            return evidence
-    return None
+        span = _phrase_span(parts, msg, flag, rules)
+        if span is None:
+            continue
+        if flag.outcome == "urgent" and _episodic(msg, span, rules) and not _acute(msg, span, rules):
+            check = check or span
+            continue
+        return msg.text[span[0]:span[1]], False
+    for parts in flag.check_phrases:
+        span = _phrase_span(parts, msg, flag, rules)
+        if span is None:
+            continue
+        if _acute(msg, span, rules) and not _episodic(msg, span, rules):
+            return msg.text[span[0]:span[1]], False
+        check = check or span
+    return (msg.text[check[0]:check[1]], True) if check else (None, False)
 
 
 def _surgery_weeks_from_facts(facts: Mapping | None) -> float | None:
@@ -488,15 +724,30 @@ def screen(text: str, facts: Mapping | None = None,
     """Screen one client message (plus structured answers such as the surgery date)."""
     rules = rules or load_safety_rules()
     msg = _prepare(text, rules)
-    evidence = {}
+    evidence, checks = {}, {}
     for flag in rules.flags:
-        found = _find(flag, msg, rules)
+        found, check = _find(flag, msg, rules)
         if found:
-            evidence[flag.id] = found
+            (checks if check else evidence)[flag.id] = found
     weeks = _surgery_weeks_from_facts(facts)
     if weeks is not None and 0 <= weeks <= rules.settings["surgery_clearance_weeks"]:
         evidence.setdefault("recent_surgery", "surgery date")
-    return _decide(evidence, rules)
+    return _decide(evidence, rules, checks)
+
+
+def safety_message(key: str, rules: SafetyRules | None = None) -> str:
+    """A message from data/safety.yml `messages` (the practice's wording)."""
+    return (rules or load_safety_rules()).messages[key]
+
+
+def answer_to_check(text: str, rules: SafetyRules | None = None) -> str | None:
+    """"yes", "no" or None for an answer to "is this happening now, or new or worse?"."""
+    rules = rules or load_safety_rules()
+    clean = normalise(text, rules)
+    for kind, answer in (("not_now_first", "no"), ("now", "yes"), ("not_now", "no")):
+        if rules.check_answers[kind].search(clean):
+            return answer
+    return None
 
 
 def merge_results(results: Iterable[SafetyResult | Mapping],
@@ -504,17 +755,24 @@ def merge_results(results: Iterable[SafetyResult | Mapping],
     """One result for a conversation: every flag any message raised, the highest outcome."""
     rules = rules or load_safety_rules()
     evidence: dict[str, str] = {}
+    checks: dict[str, str] = {}
     for result in results:
         if isinstance(result, Mapping):
             result = SafetyResult.from_dict(result)
-        for fid in [*result.evidence, *result.red_flags, *result.cautions]:
+        for fid in [*result.red_flags, *result.cautions]:
             evidence.setdefault(fid, result.evidence.get(fid, ""))
-    return _decide(evidence, rules)
+        for fid in result.checks:
+            checks.setdefault(fid, result.evidence.get(fid, ""))
+    return _decide(evidence, rules, checks)
 
 
-def _decide(evidence: Mapping[str, str], rules: SafetyRules) -> SafetyResult:
-    """Precedence: urgent > clearance_needed (incl. reschedule) > therapist_review > book."""
+def _decide(evidence: Mapping[str, str], rules: SafetyRules,
+            checks: Mapping[str, str] | None = None) -> SafetyResult:
+    """Precedence: urgent > clearance_needed (incl. reschedule) > therapist_review > book.
+
+    Checks are kept only while nothing already says it is an emergency."""
     flags = [flag for flag in rules.flags if flag.id in evidence]
+    checks = {} if any(f.outcome == "urgent" for f in flags) else dict(checks or {})
     outcome = max((FLAG_OUTCOMES[f.outcome] for f in flags), key=OUTCOMES.index, default="book")
     deciding = [f for f in flags if FLAG_OUTCOMES[f.outcome] == outcome]
     messages = list(dict.fromkeys(rules.messages[f.message] for f in deciding))
@@ -525,5 +783,7 @@ def _decide(evidence: Mapping[str, str], rules: SafetyRules) -> SafetyResult:
         messages=messages,
         emergency=outcome == "urgent",
         reschedule=any(f.outcome == "reschedule" for f in deciding),
-        evidence={f.id: evidence[f.id] for f in flags},
+        evidence={**{f.id: evidence[f.id] for f in flags},
+                  **{fid: words for fid, words in checks.items() if fid not in evidence}},
+        checks=[f.id for f in rules.flags if f.id in checks and f.id not in evidence],
     )

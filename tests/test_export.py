@@ -35,9 +35,10 @@ def two_intakes(engine):
 def test_json_export_is_the_contract_shape(database_url, two_intakes):
     exported = json.loads(export_intakes(database_url))
     assert [r["id"] for r in exported] == list(two_intakes)
-    assert all(set(r) == CONTRACT_KEYS for r in exported)
+    assert all(set(r) == CONTRACT_KEYS | {"severity", "duration", "details"} for r in exported)
     first = make_record("conv-a", created_at="2024-05-01T08:00:00+00:00")
-    assert exported[0] == {"id": two_intakes[0], **first}
+    assert exported[0] == {"id": two_intakes[0], "severity": None, "duration": None, "details": {},
+                           **first}
 
 
 def test_json_export_since_a_day(database_url, two_intakes):

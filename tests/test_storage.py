@@ -32,6 +32,9 @@ from bot.storage.repository import (
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
+#: Exported besides the contract's keys, for staff: what the client said about severity and
+#: duration, and the other extracted details.
+STAFF_DEFAULTS = {"severity": None, "duration": None, "details": {}}
 CONTRACT_KEYS = {
     "id", "conversation_id", "channel", "created_at", "status", "client_type", "confidence",
     "reasons", "conditions", "goals", "red_flags", "cautions", "safety_outcome",
@@ -188,8 +191,9 @@ def test_full_record_round_trips_to_the_export_shape(engine):
     intake_id = saved(engine, make_record())
     with so.Session(engine, future=True) as session:
         exported = intake_to_record(get_intake(session, intake_id))
-    assert set(exported) == CONTRACT_KEYS
-    assert exported == {"id": intake_id, **make_record()}
+    # the contract's keys, plus what staff also need to see (severity, duration, details)
+    assert set(exported) == CONTRACT_KEYS | {"severity", "duration", "details"}
+    assert exported == {"id": intake_id, **STAFF_DEFAULTS, **make_record()}
 
 
 def test_extra_extracted_details_are_stored_on_the_intake(engine):
@@ -375,7 +379,7 @@ def test_unavailable_database_queues_a_private_file_then_flush_stores_it(
     assert list(outbox_dir.iterdir()) == []
     with so.Session(engine, future=True) as session:
         [intake] = list_intakes(session)
-        assert intake_to_record(intake) == {"id": intake.id, **record}
+        assert intake_to_record(intake) == {"id": intake.id, **STAFF_DEFAULTS, **record}
 
 
 def test_queued_intake_keeps_the_time_it_was_queued(tmp_path, outbox_dir, engine):

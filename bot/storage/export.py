@@ -18,7 +18,7 @@ CSV_COLUMNS = (
     "id", "conversation_id", "channel", "created_at", "status", "client_type", "confidence",
     "reasons", "conditions", "goals", "red_flags", "cautions", "safety_outcome",
     "appointment_type", "preferred_times", "contact_name", "contact_phone", "contact_email",
-    "referral", "insurance", "transcript",
+    "referral", "insurance", "severity", "duration", "transcript",
 )
 
 #: A spreadsheet runs a cell starting with one of these as a formula; clients type the text.

@@ -150,6 +150,9 @@ def intake_to_record(intake: Intake) -> dict:
         "contact": {key: getattr(contact, key) if contact else None for key in CONTACT_KEYS},
         "referral": request.referral if request else None,
         "insurance": request.insurance if request else None,
+        "severity": intake.severity,
+        "duration": intake.duration,
+        "details": dict(intake.details or {}),
         "transcript": [
             {"sender": m.sender, "text": m.text, "at": m.at.isoformat() if m.at else None}
             for m in intake.transcript

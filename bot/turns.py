@@ -1,0 +1,67 @@
+"""What a client message is, in the context of the conversation: one home for the rules that
+the NLU guard, the dialogue policy and the form's validation all follow.
+
+The model's intent alone cannot tell "Jo Park" (a name) from a question about parking, so:
+while the form waits for an answer, a message is that answer unless it is an emergency, stop,
+start over, or plainly a question; and a message that carries intake content starts the
+intake, whatever greeting or question came with it.
+"""
+from __future__ import annotations
+
+import re
+
+#: Intents that always take over the turn, whatever the form is waiting for.
+CONTROL_INTENTS = frozenset({"report_emergency", "message_too_long", "stop", "start_over"})
+#: Questions a rule answers (then the intake goes on).
+QUESTION_INTENTS = frozenset({"ask_price", "ask_medical_massage", "ask_insurance",
+                              "ask_referral", "ask_hours_location", "bot_challenge"})
+#: Intents the model gives to a message it did not place; intake content overrides them.
+WEAK_INTENTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "out_of_scope",
+                          "nlu_fallback", "correct", "give_name", "give_contact",
+                          "give_availability", "inform_referral", "inform_insurance",
+                          "choose_appointment"})
+#: The intent a message with intake content gets (it starts the form, data/rules).
+INTAKE_INTENT = "describe_symptoms"
+
+_QUESTION = re.compile(
+    r"\?|^\s*(?:(?:so|and|but|also|ok|okay|hi|hey|hello)[,\s]+)?(?:what|whats|what's|when|where|"
+    r"which|who|why|how|do|does|did|can|could|is|are|will|would|should|may|any)\b",
+    re.IGNORECASE)
+
+
+def plainly_a_question(text: str | None) -> bool:
+    """A question mark, or a sentence that opens like a question ("how much is it")."""
+    return bool(_QUESTION.search(text or ""))
+
+
+def takes_over(intent: str | None) -> bool:
+    """Emergency, stop, start over or a message too long: handled before any slot."""
+    return intent in CONTROL_INTENTS
+
+
+def answers_the_question(intent: str | None, text: str | None) -> bool:
+    """While the form asks for a slot: is this message the answer (True) or a question or a
+    command to handle first (False)?"""
+    if takes_over(intent):
+        return False
+    if intent in QUESTION_INTENTS:
+        return not plainly_a_question(text)
+    return True
+
+
+def starts_the_intake(intent: str | None, has_content: bool) -> bool:
+    """Outside the form: does this message start the intake? (Questions are answered first.)"""
+    return has_content and (intent in WEAK_INTENTS or intent == INTAKE_INTENT)
+
+
+_CONFIRMS = re.compile(
+    r"^\W*(?:yes|yep|yeah|yup|ya|y|ok|okay|k|sure|correct|right|perfect|great|good|fine|"
+    r"confirm(?:ed)?|(?:that'?s|thats|it'?s|its|all|looks|sounds|everything'?s?)\s+"
+    r"(?:all\s+)?(?:right|correct|good|fine|great|ok|okay|perfect)|all good|looks right|"
+    r"nothing|none|no changes?|nothing to change|never ?mind|nope,? (?:that'?s|thats) (?:it|all))"
+    r"\b(?!.*\b(?:but|except|change|wrong|not right|actually)\b)", re.IGNORECASE)
+
+
+def confirms(text: str | None) -> bool:
+    """At the summary: "yes", "looks right", "nothing" (to "what should I change?")."""
+    return bool(_CONFIRMS.search(text or ""))
