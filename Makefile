@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test train spacy validate bench lock clean
+.PHONY: help setup run test train spacy validate bench simulate lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,8 +36,12 @@ test: setup ## run every test (pytest: units, rasa data validate, rasa test, end
 validate: $(VENV)/.installed ## rasa data validate
 	$(VENV)/bin/rasa data validate --data data/nlu data/rules data/stories
 
-bench: setup ## benchmark the running stack against a bare `rasa init` bot
+bench: setup ## the safety screen on 100 KB messages, then the stack against a bare `rasa init` bot
+	$(PY) -m bench.screen_bench
 	$(PY) bench/bench.py
+
+simulate: setup ## 300 simulated client conversations through the real stack, with figures
+	$(PY) -m sim.simulator --conversations 300 --seed 1
 
 lock: ## re-resolve requirements.in into requirements.lock (in a scratch venv)
 	@python=$$(scripts/find_python.sh) && rm -rf /tmp/intake-lock && $$python -m venv /tmp/intake-lock

@@ -14,7 +14,8 @@ from bot import catalogue
 from bot.extraction import Extraction, extract
 from bot.intake import (answer_checks, assess, contact_from, contact_text, correction_updates,
                         insurance_from, new_safety_messages, screen_conversation,
-                        name_from, taken_as_given, update_concerns)
+                        name_from, referral_provider, taken_as_given, update_concerns)
+from bot.labels import phrase
 from bot.labels import phrase as safety_note_taken_as_given_phrase
 from bot.safety import answer_to_check, safety_message
 from bot.turns import answers_the_question, confirms, takes_over
@@ -46,14 +47,15 @@ class ValidateIntakeForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_intake_form"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[Dict[Text, Any]]:
         """Fills the slots, then screens the message for red flags and cautions.
 
         Every client message in the form is screened, whatever question it answers; when
-        the outcome gets more serious the client is told right away what it means.
+        the outcome gets more serious the client is told right away what it means. (Here,
+        not in run(), so the next question rasa-sdk picks already sees these slots.)
         """
-        events = await super().run(dispatcher, tracker, domain)
+        events = await super().get_validation_events(dispatcher, tracker, domain)
         text, _, intent = _message(tracker)
         if takes_over(intent):
             return events
@@ -63,7 +65,8 @@ class ValidateIntakeForm(FormValidationAction):
         previous = slots.get("safety")
         if tracker.get_slot("requested_slot") == "emergency_check":
             return events  # the answer to "is this happening now?" is not screened again
-        updated = screen_conversation(previous, text, slots.get("concerns"))
+        model_flagged = bool((tracker.latest_message or {}).get("possible_emergency"))
+        updated = screen_conversation(previous, text, slots.get("concerns"), model_flagged)
         if _said(updated) != _said(previous):
             for message in new_safety_messages(previous, updated):
                 dispatcher.utter_message(text=message)
@@ -255,16 +258,31 @@ class ValidateIntakeForm(FormValidationAction):
         if not _answering(tracker, "referral") or intent in ("affirm", "deny"):
             return {}
         said = extract(text, entities, intent).referral
-        if said is None and re.search(r"\b(?:yes|yeah|yep|yup|y)\b", text, re.I):
+        provider = referral_provider(text)
+        if said is None and (provider or re.search(r"\b(?:yes|yeah|yep|yup|y)\b", text, re.I)):
             said = True
         if said is None and re.search(r"\b(?:no|nope|nah|not|n)\b", text, re.I):
             said = False
-        return {"referral": said} if said is not None else {}
+        if said is None:
+            return {}
+        return {"referral": said, **({"referral_provider": provider} if said and provider else {})}
 
     async def extract_insurance(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        if not _answering(tracker, "insurance"):
+        """An insurer or self-pay; an answer that also asks ("I have Medicare, does it cover
+        it?") keeps the answer while the rule answers the question."""
+        text, _, intent = _message(tracker)
+        if tracker.get_slot("requested_slot") != "insurance" or takes_over(intent):
             return {}
-        return {"insurance": insurance_from(_message(tracker)[0])[:120] or None}
+        named = insurance_from(text)
+        if named:
+            return {"insurance": named}
+        return {"insurance": ""} if _answering(tracker, "insurance") else {}
+
+    def validate_insurance(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        if value:
+            return {"insurance": value}
+        dispatcher.utter_message(text=phrase("insurance_unclear"))
+        return {"insurance": None}  # asked once more, then taken as given (_no_loops)
 
     # -- the summary and its corrections -------------------------------------------------
     async def extract_confirm(self, dispatcher, tracker, domain) -> Dict[Text, Any]:

@@ -79,6 +79,8 @@ def cmd_endpoints(args) -> int:
 def cmd_evaluate(args) -> int:
     from bot.evaluate import main as evaluate_main
 
+    args.file_given = args.data is not None
+    args.data = args.data or "tests/nlu/eval.jsonl"
     return evaluate_main(args)
 
 
@@ -103,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     endpoints.add_argument("--out", default="var/endpoints.yml")
     endpoints.set_defaults(func=cmd_endpoints)
     evaluate = sub.add_parser("evaluate", help="measure extraction and classification")
-    evaluate.add_argument("--data", default="tests/nlu/eval.jsonl")
+    evaluate.add_argument("--file", "--data", dest="data", default=None,
+                          help="labelled JSON lines (default: tests/nlu/eval.jsonl, and the "
+                               "red-flag sets tests/safety/emergencies_*.yml)")
     evaluate.add_argument("--model", help="model archive (default: newest in models/)")
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluate.add_argument("--no-model", action="store_true",

@@ -175,8 +175,20 @@ def main(args) -> int:
     else:
         parser = NluParser(args.model)
         figures = score(examples, lambda text: assess_parsed(text, parser.parse(text)))
+    red_flags = None
+    if not getattr(args, "file_given", False):
+        from bot import safety_eval
+
+        red_flags = safety_eval.score_all()
     if args.json:
-        print(json.dumps(summary(figures), indent=2))
+        result = summary(figures)
+        if red_flags:
+            result["red_flags"] = {f.name: {"recall": f.recall, "by_kind": safety_eval.by_kind(f),
+                                            "false_alarm_rate": f.false_alarm_rate}
+                                   for f in red_flags}
+        print(json.dumps(result, indent=2))
     else:
         print_report(figures)
+        if red_flags:
+            print("\n" + safety_eval.report(red_flags))
     return 0

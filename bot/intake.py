@@ -70,7 +70,12 @@ def update_concerns(previous: dict | None, text: str, entities: list[dict],
     return Extraction.from_dict(previous).merge(found)
 
 
-def screen_conversation(previous: dict | None, text: str, concerns: dict | None) -> dict:
+#: The check raised when only the NLU model thought a message was an emergency.
+MODEL_CHECK = "possible_emergency"
+
+
+def screen_conversation(previous: dict | None, text: str, concerns: dict | None,
+                        model_flagged: bool = False) -> dict:
     """The conversation's safety screen after one more message (bot.safety, data/safety.yml).
 
     `check_answers` keeps the client's answers to "is this happening now?" for staff; a
@@ -82,6 +87,9 @@ def screen_conversation(previous: dict | None, text: str, concerns: dict | None)
     answers = dict((previous or {}).get("check_answers") or {})
     updated = result.as_dict()
     updated["checks"] = [fid for fid in updated["checks"] if fid not in answers]
+    if model_flagged and updated["outcome"] != "urgent" and not updated["checks"] \
+            and MODEL_CHECK not in answers:
+        updated["checks"] = [MODEL_CHECK]
     updated["check_answers"] = answers
     return updated
 
@@ -145,11 +153,63 @@ def contact_patterns() -> dict[str, re.Pattern]:
 
 
 def contact_text(phone: str | None, email: str | None) -> str | None:
-    return " / ".join(x for x in (phone, email) if x) or None
+    """How the contact reads in messages: the phone as written nationally ("(555) 201-3344")."""
+    return " / ".join(x for x in (phone_for_display(phone), email) if x) or None
 
 
-def insurance_from(text: str) -> str:
-    return "none (self-pay)" if NO_INSURANCE.search(text or "") else text.strip()
+def phone_for_display(phone: str | None) -> str | None:
+    import phonenumbers
+
+    if not phone:
+        return phone
+    try:
+        number = phonenumbers.parse(phone, DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        return phone
+    region = phonenumbers.region_code_for_number(number)
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if region == DEFAULT_PHONE_REGION \
+        or number.country_code == 1 else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)
+
+
+@lru_cache(maxsize=1)
+def _insurers() -> tuple[dict[str, str], tuple[str, ...]]:
+    data = yaml.safe_load((DATA_DIR / "lookups" / "insurers.yml").read_text(encoding="utf-8"))
+    names = {variant.lower(): name for name, variants in data["insurers"].items()
+             for variant in [name, *variants]}
+    return names, tuple(v.lower() for v in data.get("self_pay") or [])
+
+
+def insurer_named(text: str) -> str | None:
+    """The insurer a message names (data/lookups/insurers.yml), one typo allowed on names of
+    six letters or more ("Aetnaa", "Medicaer"); None when it names none."""
+    from rapidfuzz import fuzz, process
+
+    names, _ = _insurers()
+    lowered = " " + re.sub(r"[^\w\s'-]", " ", (text or "").lower()) + " "
+    for variant in sorted(names, key=len, reverse=True):
+        if re.search(rf"(?<![\w]){re.escape(variant)}(?![\w])", lowered):
+            return names[variant]
+    words = re.findall(r"[a-z]{5,}", lowered)
+    long_names = [v for v in names if len(v) >= 5 and " " not in v]
+    for word in words:
+        found = process.extractOne(word, long_names, scorer=fuzz.ratio, score_cutoff=84)
+        if found:
+            return names[found[0]]
+    return None
+
+
+def insurance_from(text: str) -> str | None:
+    """The insurer named, "none (self-pay)", or None when the answer is neither."""
+    named = insurer_named(text)
+    if named:
+        return named
+    _, self_pay = _insurers()
+    lowered = re.sub(r"[^\w\s'-]", " ", (text or "").lower())
+    if NO_INSURANCE.search(text or "") or any(
+            re.search(rf"(?<!\w){re.escape(p)}(?!\w)", lowered) for p in self_pay):
+        return "none (self-pay)"
+    return None
 
 
 def options_text(assessment: Assessment) -> str:
@@ -308,3 +368,19 @@ def name_from(text: str) -> str:
     name = _NAME_LEAD.sub("", (text or "").strip(), count=1)
     name = _NAME_TAIL.sub("", name).strip(" \t,;:!\"")
     return " ".join(name.split())
+
+
+_PROVIDER_KINDS = ("family doctor|doctor|gp|pcp|physician|chiropractor|chiro|physio|"
+                   "physiotherapist|physical therapist|pt|orthopedist|ortho|surgeon|neurologist|"
+                   "rheumatologist|ob|obgyn|midwife|nurse practitioner|np|osteopath|podiatrist|"
+                   "oncologist|cardiologist|therapist")
+_PROVIDER = re.compile(r"\b(?i:dr\.?|doctor)\s+([A-Za-z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"
+                       r"|\b(?i:my\s+(" + _PROVIDER_KINDS + r"))\b")
+
+
+def referral_provider(text: str) -> str | None:
+    """Who referred the client, when named: "Dr. Hargrove", "my chiropractor"."""
+    match = _PROVIDER.search(text or "")
+    if not match:
+        return None
+    return f"Dr. {match.group(1)}" if match.group(1) else f"my {match.group(2).lower()}"

@@ -75,6 +75,7 @@ def _drop_duplicates(entities: List[Dict]) -> List[Dict]:
 EMERGENCY_INTENT = "report_emergency"
 TOO_LONG_INTENT = "message_too_long"
 FULL_TEXT = "intake_full_text"
+POSSIBLE_EMERGENCY = "possible_emergency"
 
 
 @DefaultV1Recipe.register(
@@ -110,8 +111,9 @@ class RedFlagIntentGuard(_RuleComponent):
     When the rules find an emergency, the intent becomes report_emergency whatever the model
     said, so the Rasa server answers with utter_emergency (a response, not a custom action,
     which also works while the action server is down). When the model alone says emergency
-    with little confidence and the rules find none ("no chest pain"), the runner-up intent
-    is used instead.
+    and the rules find none ("no chest pain"), the runner-up intent is used instead, and a
+    confident model marks the message `possible_emergency` (the client is asked whether it
+    is happening now).
     """
 
     @staticmethod
@@ -140,8 +142,12 @@ class RedFlagIntentGuard(_RuleComponent):
                     message.set(INTENT_RANKING_KEY, [emergency] + [
                         r for r in ranking if r.get(INTENT_NAME_KEY) != EMERGENCY_INTENT],
                         add_to_output=True)
-            elif intent.get(INTENT_NAME_KEY) == EMERGENCY_INTENT \
-                    and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) < min_confidence:
+            elif intent.get(INTENT_NAME_KEY) == EMERGENCY_INTENT:
+                # The rules decide emergencies (measured, tuned, the same in `assess`); the
+                # model alone sent lymphedema and whiplash clients to 911. A confident model
+                # still gets the client asked "is this happening now?" (actions/intake_form).
+                if (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) >= min_confidence:
+                    message.set(POSSIBLE_EMERGENCY, True, add_to_output=True)
                 others = [r for r in ranking if r.get(INTENT_NAME_KEY) not in
                           (EMERGENCY_INTENT, "nlu_fallback")]
                 if others:

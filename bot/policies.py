@@ -35,7 +35,11 @@ class EmergencyPolicy(Policy):
         action = next_emergency_action(tracker)
         if action is None or action not in domain.action_names_or_texts:
             return self._prediction(self._default_predictions(domain))
-        return self._prediction(confidence_scores_for(action, 1.0, domain))
+        # Marked as not resting on the user's words, like RulePolicy's predictions for an
+        # active form: those overrule every other prediction, so an emergency typed together
+        # with a name or a phone number would otherwise only fill the form's slot.
+        return self._prediction(confidence_scores_for(action, 1.0, domain),
+                                is_no_user_prediction=True)
 
 
 def next_emergency_action(tracker: DialogueStateTracker) -> Optional[str]:
@@ -58,13 +62,26 @@ def _emergency_turn(tracker: DialogueStateTracker) -> bool:
     message = tracker.latest_message
     if message is None:
         return False
-    if (message.intent or {}).get("name") == EMERGENCY_INTENT:
+    if (message.intent or {}).get("name") == EMERGENCY_INTENT or _answered_emergency(tracker):
         return True
     if tracker.get_slot("requested_slot") != "emergency_check" or not tracker.active_loop_name:
         return False
     from bot.safety import answer_to_check
 
     return answer_to_check(message.text or "") == "yes"
+
+
+def _answered_emergency(tracker: DialogueStateTracker) -> bool:
+    """utter_emergency already answered the latest user message (the chain goes on even
+    after action_record_emergency reset the slots that started it)."""
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, ActionExecuted) and event.action_name == "utter_emergency":
+            return True
+    return False
 
 
 def _user_spoke_last(tracker: DialogueStateTracker) -> bool:
@@ -109,7 +126,8 @@ class IntakeTurnPolicy(Policy):
         action = next_turn_action(tracker)
         if action is None or action not in domain.action_names_or_texts:
             return self._prediction(self._default_predictions(domain))
-        return self._prediction(confidence_scores_for(action, 1.0, domain))
+        return self._prediction(confidence_scores_for(action, 1.0, domain),
+                                is_no_user_prediction=True)
 
 
 def next_turn_action(tracker: DialogueStateTracker) -> Optional[str]:

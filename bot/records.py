@@ -64,6 +64,7 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
                     "health_screen": slots.get("health_screen"),
                     "emergency_check_answers": safety.get("check_answers") or {},
                     "taken_as_given": given,
+                    "referral_provider": slots.get("referral_provider"),
                     "radiation": [c.radiates_to for c in ex.conditions if c.radiates_to]},
         "transcript": transcript,
     }

@@ -14,14 +14,15 @@ from actions.submission import ActionSubmitIntake
 
 DOMAIN = {
     "forms": {"intake_form": {"required_slots": [
-        "concerns", "pain_details", "health_screen", "appointment_type", "client_name",
+        "emergency_check", "concerns", "pain_details", "health_screen", "appointment_type", "client_name",
         "contact", "preferred_times", "referral", "insurance", "confirm"]}},
     "slots": {}, "responses": {}, "actions": [],
 }
 SLOT_NAMES = ["concerns", "client_type", "confidence", "reasons", "recommended_types", "safety",
               "pain_details", "health_screen", "appointment_type", "client_name", "phone",
               "email", "contact", "preferred_times", "referral", "insurance", "confirm",
-              "awaiting_change", "intake_id", "requested_slot"]
+              "awaiting_change", "intake_id", "requested_slot", "emergency_check", "attempts",
+              "misunderstood", "awaiting_followup"]
 
 
 def tracker(text: str, intent: str, slots: dict | None = None, entities=None,
@@ -46,7 +47,8 @@ async def test_first_message_fills_concerns_classifies_and_asks_pain_details():
     slots = {e["name"]: e["value"] for e in events}
     # medical: the domain's slot order applies, so Rasa itself requests pain_details next
     assert [e["name"] for e in events] == [
-        "concerns", "client_type", "confidence", "reasons", "recommended_types", "safety"]
+        "concerns", "client_type", "confidence", "reasons", "recommended_types", "safety",
+        "requested_slot"]
     assert slots["client_type"] == "medical" and slots["safety"]["outcome"] == "book"
     assert slots["concerns"]["conditions"][0]["id"] == "back_pain"
     assert slots["concerns"]["conditions"][0]["side"] == "left"
@@ -98,8 +100,8 @@ async def test_contact_without_phone_or_email_is_reasked():
                  "appointment_type": "swedish_60", "client_name": "Dana", "requested_slot": "contact"})
     events, messages = await run(ValidateIntakeForm(), tr)
     # counted, so the question is not asked a third time (actions/intake_form.py _no_loops)
-    assert events == [SlotSet("contact", None), SlotSet("requested_slot", "contact"),
-                      SlotSet("attempts", {"contact": 1})]
+    assert events == [SlotSet("contact", None), SlotSet("attempts", {"contact": 1}),
+                      SlotSet("requested_slot", "contact")]
     assert [m["response"] for m in messages] == ["utter_invalid_contact"]
 
 
@@ -108,7 +110,7 @@ async def test_contact_phone_and_email_are_taken_from_any_message():
                  "appointment_type": "swedish_60", "client_name": "Dana", "requested_slot": "contact"},
                  entities=[{"entity": "phone", "value": "555-201-3344", "start": 0, "end": 12}])
     events, _ = await run(ValidateIntakeForm(), tr)
-    assert events == [SlotSet("contact", "+15552013344 / dana@example.com"),
+    assert events == [SlotSet("contact", "(555) 201-3344 / dana@example.com"),
                       SlotSet("phone", "+15552013344"), SlotSet("email", "dana@example.com"),
                       SlotSet("requested_slot", "preferred_times")]
 
@@ -130,7 +132,7 @@ async def test_correction_at_the_summary_updates_and_reasks():
     tr = tracker("wait my number is 555-777-1212", "correct", FILLED)
     events, messages = await run(ValidateIntakeForm(), tr)
     # a phone number in any message of the form also goes through validate_contact
-    assert events == [SlotSet("contact", "+15557771212"), SlotSet("confirm", None),
+    assert events == [SlotSet("contact", "(555) 777-1212"), SlotSet("confirm", None),
                       SlotSet("phone", "+15557771212"), SlotSet("email", None),
                       SlotSet("awaiting_change", False), SlotSet("requested_slot", "confirm")]
     assert [m["text"] for m in messages] == ["Updated."]
@@ -139,7 +141,7 @@ async def test_correction_at_the_summary_updates_and_reasks():
 async def test_no_at_the_summary_asks_what_to_change():
     events, messages = await run(ValidateIntakeForm(), tracker("no", "deny", FILLED))
     assert events == [SlotSet("confirm", None), SlotSet("awaiting_change", True),
-                      SlotSet("requested_slot", "confirm"), SlotSet("attempts", {"confirm": 1})]
+                      SlotSet("attempts", {"confirm": 1}), SlotSet("requested_slot", "confirm")]
     assert [m["response"] for m in messages] == ["utter_ask_what_to_change"]
 
 
@@ -147,7 +149,7 @@ async def test_summary_restates_every_value_in_plain_text():
     events, messages = await run(ActionAskConfirm(), tracker("", "give_availability", FILLED))
     assert events == []
     text = messages[0]["text"]
-    for value in ("Dana Cole", "555-201-3344", "weekday evenings", "Swedish", "relaxation"):
+    for value in ("Dana Cole", "(555) 201-3344", "weekday evenings", "Swedish", "relaxation"):
         assert value in text
     assert text.endswith("Is that all correct? Reply yes, or tell me what to change.")
 
@@ -201,7 +203,7 @@ async def test_health_answer_with_a_caution_tells_the_client_and_marks_the_intak
     events, messages = await run(ValidateIntakeForm(), tracker(
         "i take eliquis for my heart", "inform_referral", medical))
     slots = {e["name"]: e["value"] for e in events}
-    assert [e["name"] for e in events] == ["health_screen", "safety"]
+    assert [e["name"] for e in events] == ["health_screen", "safety", "requested_slot"]
     assert slots["safety"]["outcome"] == "therapist_review"
     assert "blood_thinners" in slots["safety"]["cautions"]
     assert [m["text"] for m in messages] == slots["safety"]["messages"]
@@ -237,3 +239,62 @@ async def test_emergency_is_stored_with_its_red_flags_and_ends_the_intake(tmp_pa
     [stored] = json.loads(export_intakes(url))
     assert stored["status"] == "emergency" and stored["safety_outcome"] == "urgent"
     assert stored["red_flags"] and stored["appointment_type"] is None
+
+
+# ---- issue 7 and 8: the "is this happening now?" question, context, no loops -------------
+
+MEDICAL_CONCERNS = {
+    "concerns": {"conditions": [{"id": "back_pain", "text": "back hurts", "status": "present",
+                                 "body_part": "lower_back", "side": None}],
+                 "goals": [], "severity": None, "duration": None, "aggravators": [],
+                 "surgery": None, "referral": None, "preference": None},
+    "client_type": "medical", "recommended_types": ["neuromuscular_60"]}
+
+async def test_an_unclear_symptom_asks_is_this_happening_now_first():
+    events, _ = await run(ValidateIntakeForm(), tracker(
+        "my lower back hurts and my chest gets tight sometimes", "describe_symptoms"))
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots["safety"]["checks"] == ["chest_pain"] and slots["safety"]["outcome"] == "book"
+    assert slots["emergency_check"] is None
+    # the form's next question is the check (here the domain's order, so Rasa requests it)
+    after = tracker("", "describe_symptoms", slots)
+    required = await ValidateIntakeForm().required_slots([], CollectingDispatcher(), after, DOMAIN)
+    assert required[0] == "emergency_check" and slots.get("requested_slot") in (None, "emergency_check")
+
+
+async def test_no_to_is_this_happening_now_is_kept_for_staff_and_the_intake_goes_on():
+    safety = {"outcome": "book", "checks": ["stroke_signs"], "check_answers": {},
+              "evidence": {"stroke_signs": "dizzy"}}
+    tr = tracker("no, it passed", "deny", {**MEDICAL_CONCERNS, "safety": safety,
+                                          "requested_slot": "emergency_check"})
+    events, messages = await run(ValidateIntakeForm(), tr)
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots["emergency_check"] == "no"
+    assert slots["safety"]["checks"] == [] and slots["safety"]["check_answers"] == {
+        "stroke_signs": "no"}
+    assert slots["requested_slot"] == "pain_details" and messages == []
+
+
+async def test_a_name_that_is_also_a_word_is_taken_whole():
+    tr = tracker("Jo Park", "ask_hours_location", {**RELAXATION, "appointment_type": "swedish_60",
+                 "requested_slot": "client_name"},
+                 entities=[{"entity": "client_name", "value": "Park", "start": 3, "end": 7}])
+    events, _ = await run(ValidateIntakeForm(), tr)
+    assert SlotSet("client_name", "Jo Park") in events
+
+
+async def test_the_third_unreadable_answer_is_taken_as_given_and_flagged():
+    tr = tracker("whenever really", "give_contact", {**RELAXATION, "appointment_type":
+                 "swedish_60", "client_name": "Dana", "requested_slot": "contact",
+                 "attempts": {"contact": 1}})
+    events, messages = await run(ValidateIntakeForm(), tr)
+    assert events[-3:] == [SlotSet("attempts", {"taken_as_given": {"contact": "whenever really"}}),
+                           SlotSet("contact", "whenever really"),
+                           SlotSet("requested_slot", "preferred_times")]
+    assert "as you wrote it" in messages[-1]["text"]
+
+
+async def test_nothing_to_change_confirms_the_summary():
+    tr = tracker("nothing, it's all fine", "deny", {**FILLED, "awaiting_change": True})
+    events, _ = await run(ValidateIntakeForm(), tr)
+    assert SlotSet("confirm", True) in events

@@ -39,7 +39,7 @@ MEDICAL_INTAKE = [
     ("555-201-3344", ["days and times"]),
     ("weekday evenings after 5", ["refer"]),
     ("yes my doctor referred me", ["Insurance sometimes covers"]),
-    ("blue cross", ["Here's what I have", "Dana Cole", "555-201-3344", "weekday evenings",
+    ("blue cross", ["Here's what I have", "Dana Cole", "(555) 201-3344", "weekday evenings",
                     "Referral: yes", "blue cross", "Is that all correct?"]),
     ("actually it's my right side not left", ["Updated.", "right lower back pain"]),
     ("yes", ["Thank you, Dana", "staff"]),
@@ -59,7 +59,7 @@ def test_full_medical_intake_is_stored_and_exported(stack):
     assert back and back[0]["status"] == "present" and back[0]["body_part"] == "lower_back"
     assert back[0]["side"] == "right"
     assert intake["appointment_type"].startswith(("neuromuscular", "deep_tissue", "myofascial"))
-    assert intake["contact"] == {"name": "Dana Cole", "phone": "555-201-3344", "email": None}
+    assert intake["contact"] == {"name": "Dana Cole", "phone": "+15552013344", "email": None}
     assert intake["preferred_times"] == "weekday evenings after 5"
     assert intake["referral"] is True and intake["insurance"] == "blue cross"
     assert any("back pain" in r for r in intake["reasons"])

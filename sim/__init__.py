@@ -1,0 +1,1 @@
+"""A simulated cooperative client for the intake bot (`make simulate`, tests/test_simulation.py)."""
