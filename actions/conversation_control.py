@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.records import followup_record, transcript_from_events
 from bot.storage.outbox import save_or_queue
+from bot.turns import wants_a_callback
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ class ActionFallbackHelp(Action):
             logger.info("follow-up intake %s: %s", result["status"], result.get("id", "-"))
             dispatcher.utter_message(response="utter_followup_stored")
             return [ActiveLoop(None), AllSlotsReset()]
-        if misunderstood_in_a_row(tracker.events) >= 2:
+        text = (tracker.latest_message or {}).get("text") or ""
+        if misunderstood_in_a_row(tracker.events) >= 2 or wants_a_callback(text):
             dispatcher.utter_message(response="utter_ask_followup_message")
             return [SlotSet("awaiting_followup", True)]
         dispatcher.utter_message(response="utter_fallback_help")

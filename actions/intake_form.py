@@ -122,7 +122,17 @@ class ValidateIntakeForm(FormValidationAction):
             return {}
         previous = tracker.get_slot("concerns")
         asked = tracker.get_slot("requested_slot") == "pain_details"
-        updated = update_concerns(previous, text, entities, intent, asked_severity=asked).to_dict()
+        if not answers_the_question(intent, text):
+            # A question ("what's medical massage?", "do I need a referral?") is no wish for
+            # a kind and no referral; only a concern said with it counts ("...I have sciatica").
+            said = update_concerns(None, text, entities, intent)
+            if not (said.present() or said.goals):
+                return {}
+            found = Extraction.from_dict(previous).merge(Extraction(
+                text=said.text, conditions=said.conditions, goals=said.goals))
+        else:
+            found = update_concerns(previous, text, entities, intent, asked_severity=asked)
+        updated = found.to_dict()
         if previous is None and tracker.get_slot("requested_slot") in (None, "concerns"):
             return {"concerns": updated}  # validated: an empty one gets a clear re-ask
         return {"concerns": updated} if updated != Extraction.from_dict(previous).to_dict() else {}
@@ -289,10 +299,12 @@ class ValidateIntakeForm(FormValidationAction):
         text, entities, intent = _message(tracker)
         if not _answering(tracker, "confirm"):
             return {}
+        if confirms(text):
+            return {"confirm": True}  # "yes", "looks right", "nothing" (to "what to change?")
         if correction_updates(tracker.current_slot_values(), text, entities):
             return {"confirm": CHANGE_REQUESTED}  # validate_confirm applies the change
-        if confirms(text) or intent == "affirm":
-            return {"confirm": True}  # "yes", "looks right", "nothing" (to "what to change?")
+        if intent == "affirm":
+            return {"confirm": True}
         return {"confirm": CHANGE_REQUESTED}
 
     def validate_confirm(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

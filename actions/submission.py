@@ -29,7 +29,9 @@ class ActionSubmitIntake(Action):
         logger.info("intake %s: %s", result["status"], result.get("id", "-"))
         chosen = catalogue.find_appointment_type(record["appointment_type"] or "", [])
         what = catalogue.describe(chosen) if chosen else "your appointment"
-        name = (record["contact"]["name"] or "").split(" ")[0]
+        words = [w for w in (record["contact"]["name"] or "").split()
+                 if w.lower().strip(".") not in ("dr", "mr", "mrs", "ms", "miss", "mx", "prof")]
+        name = words[0] if words else ""
         dispatcher.utter_message(text=(
             f"Thank you{', ' + name if name else ''}! Your request for {what} is in. Our staff "
             "will review it and contact you to confirm a time. Is there anything else I can "

@@ -21,8 +21,8 @@ PAIRED_REGIONS = {"shoulder", "knee", "hip", "ankle_foot", "wrist_hand", "calf",
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 SEVERITY_NUMBER = re.compile(
-    r"(?<![\w/])(\d{1,2}(?:\.\d)?|" + "|".join(NUMBER_WORDS) + r")\s*(?:/|out of|outta|of)\s*10\b")
-SEVERITY_LEVEL = re.compile(r"\b(?:pain|level|scale|rate it|rating|about|like)\s+(?:is\s+|at\s+)?(?:a\s+)?(\d{1,2})\b(?!\s*(?:day|week|month|year|min|hour|am|pm|%|yr|wk))")
+    r"(?<![\w/])(\d{1,2}(?:\.\d)?|" + "|".join(NUMBER_WORDS) + r")\s*(?:/|out of|outta|of)\s*(?:10|ten)\b")
+SEVERITY_LEVEL = re.compile(r"\b(?:pain|level|scale|rate it|rating|about|like|say|maybe|around|roughly|probably|prob|its|it's|solid|easily)\s+(?:is\s+|at\s+)?(?:a\s+|an\s+)?(\d{1,2})(?:ish)?\b(?!\s*(?:day|week|month|year|min|hour|am|pm|%|yr|wk|mo|mth|time|x\b|years old|yo\b))")
 DURATION = re.compile(
     r"\b(?:for\s+(?:the\s+)?(?:past|last)\s+|for\s+(?:about\s+|almost\s+|over\s+|like\s+)?|"
     r"(?:past|last|about|almost|nearly|over)\s+)?"
@@ -30,7 +30,9 @@ DURATION = re.compile(
     r"a couple(?: of)?|couple(?: of)?)\s+(?:day|week|wk|month|mo|mnth|year|yr)s?\b(?:\s+ago)?"
     r"|\bsince\s+(?:my|the|last|early|late|i|about|around|january|february|march|april|may|june"
     r"|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct"
-    r"|nov|dec|\d{4}|christmas|summer|winter|spring|fall|high school|college|forever)\b[^,.;!?]{0,30}"
+    r"|nov|dec|\d{4}|christmas|xmas|thanksgiving|easter|new year'?s?|summer|winter|spring|fall|high school|college|forever|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun|"
+    r"the weekend|last week|last month|yesterday|the accident|the fall|the surgery|the birth|the baby)\b[^,.;!?]{0,30}"
     r"|\bfor\s+(?:years|months|weeks|ages|forever|a while|a long time|decades)\b"
     r"|\b(?:yesterday|this morning|last night|today|recently|all my life|my whole life)\b")
 REFERRAL = re.compile(
@@ -198,7 +200,8 @@ def _side_for(part_or_cond, part: Mention | None, sides: list[Mention], lowered:
     return None
 
 
-def _severity(text: str, lowered: str, entities: list[dict], lexicon: Lexicon) -> int | None:
+def _severity(text: str, lowered: str, entities: list[dict], lexicon: Lexicon,
+              complaints=None) -> int | None:
     scores = []
     for match in SEVERITY_NUMBER.finditer(lowered):
         raw = match.group(1)
@@ -211,8 +214,26 @@ def _severity(text: str, lowered: str, entities: list[dict], lexicon: Lexicon) -
             if 0 <= int(match.group(1)) <= 10:
                 scores.append(int(match.group(1)))
     if not scores:
-        scores = [score for _, _, score in lexicon.severity_word_matches(text)]
+        # a severity word counts when a complaint is said in the same sentence ("need a
+        # massage so bad" rates no pain)
+        scores = [score for start, end, score in lexicon.severity_word_matches(text)
+                  if _about_a_complaint(lowered, start, end, complaints)]
     return max(scores) if scores else None
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+
+
+def _about_a_complaint(lowered: str, start: int, end: int, complaints) -> bool:
+    if complaints is None:
+        return True
+    first = max([b.end() for b in SENTENCE_BREAK.finditer(lowered, 0, start)], default=0)
+    after = SENTENCE_BREAK.search(lowered, end)
+    last = after.start() if after else len(lowered)
+    return any(first <= c.start < last or first < c.end <= last for c in complaints)
 
 
 #: Ends the sentence a time expression is read in ("a heart attack 5 years ago, now my back").
@@ -223,9 +244,13 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
     """How long the complaint has gone on: a time expression in a sentence about a present
     complaint (not an age, "78 years old", nor another event's date)."""
     present = [c for c in conditions or [] if c.status == "present"]
-    for match in DURATION.finditer(lowered):
-        if re.match(r"\s+old\b", lowered[match.end():]):
-            continue
+    matches = sorted(DURATION.finditer(lowered), key=lambda m: (not re.search(
+        r"(?:\d+|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|couple|several))"
+        r"\s+(?:day|week|wk|month|mo|mnth|year|yr)s?\b", m.group(0)), m.start()))
+    for match in matches:
+        if re.match(r"\s+old\b|\s*\)?\s*(?:pregnant|along|preg|gestation)", lowered[match.end():]) \
+                or re.search(r"(?:pregnan\w*|expecting)\W{0,3}$", lowered[:match.start()]):
+            continue  # an age, or how far along a pregnancy is
         if present:
             start = max([b.end() for b in SENTENCE_BREAK.finditer(lowered, 0, match.start())],
                         default=0)
@@ -233,7 +258,9 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
             end = after.start() if after else len(lowered)
             if not any(start <= c.start < end or start < c.end <= end for c in present):
                 continue
-        return text[match.start():match.end()].strip()
+        found = text[match.start():match.end()]
+        cut = re.search(r"\s(?:my|i|im|i'm|and|but|it|its|it's|the pain|when|which|so)\s", found.lower())
+        return (found[:cut.start()] if cut and found.lower().startswith("since") else found).strip()
     return None
 
 
@@ -298,7 +325,10 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         text=text,
         conditions=conditions,
         goals=list(dict.fromkeys(goals)),
-        severity=_severity(text, lowered, entities or [], lexicon),
+        severity=_severity(text, lowered, entities or [], lexicon,
+                           [c for c in conditions if c.status == "present"
+                            and c.id not in WELLBEING_CONDITIONS] + [
+                               _Span(*span) for span in lexicon.pain_word_spans(text)]),
         duration=_duration(lowered, text, conditions),
         aggravators=list(dict.fromkeys(aggravators)),
         surgery=_surgery(conditions, text, lowered),

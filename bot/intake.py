@@ -257,23 +257,31 @@ def concern_summary(ex: Extraction) -> str:
 
 
 def summary_text(slots: dict) -> str:
-    """The summary before the yes/no confirm; plain text that reads well over SMS."""
+    """The summary before the yes/no confirm, rendered from the very record that will be
+    stored (bot.records.intake_record), so what the client confirms is what staff get."""
+    from bot.records import intake_record
+
+    record = intake_record("", None, slots, [])
     ex = Extraction.from_dict(slots.get("concerns"))
-    chosen = catalogue.find_appointment_type(slots.get("appointment_type") or "", [])
+    chosen = catalogue.find_appointment_type(record["appointment_type"] or "", [])
+    contact = record["contact"]
     lines = ["Here's what I have:",
              f"- What brings you in: {concern_summary(ex)}",
-             f"- Massage: {slots.get('client_type') or 'not decided'}"
+             f"- Massage: {record['client_type'] if record['client_type'] != 'unclear' else 'not decided'}"
              + (f", {catalogue.describe(chosen)}" if chosen else ""),
-             f"- Name: {slots.get('client_name') or '-'}",
-             f"- Contact: {contact_text(slots.get('phone'), slots.get('email')) or '-'}",
-             f"- Preferred times: {slots.get('preferred_times') or '-'}"]
-    note = SAFETY_NOTES.get((slots.get("safety") or {}).get("outcome", "book"))
+             f"- Name: {contact['name'] or '-'}",
+             f"- Contact: {contact_text(contact['phone'], contact['email']) or slots.get('contact') or '-'}",
+             f"- Preferred times: {record['preferred_times'] or '-'}"]
+    note = SAFETY_NOTES.get(record["safety_outcome"])
     if note:
         lines.append(f"- Before booking: {note}")
-    if slots.get("client_type") == "medical":
-        referral = slots.get("referral")
-        lines.append(f"- Referral: {'yes' if referral else 'no' if referral is False else '-'}")
-        lines.append(f"- Insurance: {slots.get('insurance') or '-'}")
+    if record["client_type"] == "medical":
+        referral = record["referral"]
+        provider = (record["details"] or {}).get("referral_provider")
+        said = "yes" + (f" ({provider})" if provider else "") if referral else \
+            "no" if referral is False else "-"
+        lines.append(f"- Referral: {said}")
+        lines.append(f"- Insurance: {record['insurance'] or '-'}")
     lines.append("Is that all correct? Reply yes, or tell me what to change.")
     return "\n".join(lines)
 
@@ -299,7 +307,7 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
     if chosen and re.search(r"\d+\s*min|\b(?:massage|therapy|drainage|release|tissue|swedish|neuromuscular|lymphatic|myofascial)\b", text, re.I):
         updates["appointment_type"] = chosen.id
     if not updates and TIMES_CORRECTION.search(text or ""):
-        updates["preferred_times"] = re.sub(r"^.*?\b(?:to|for|is|are)\s+", "", text.strip(), count=1) or text
+        updates["preferred_times"] = times_from_correction(text)
     return updates
 
 
@@ -358,6 +366,11 @@ _NAME_LEAD = re.compile(
     r"(?:my\s+)?(?:full\s+)?name(?:'s|\s+is|:)?|i'?m|i\s+am|it'?s|its|this\s+is|call\s+me|"
     r"you\s+can\s+call\s+me|under|"
     r"the\s+name\s+is|book\s+it\s+under|for)\s+", re.IGNORECASE)
+#: A phone number or email given with the name ("Dawn Summers - +14047338550"): contact, not
+#: part of the name (it fills the contact from the same message).
+_CONTACT_IN_NAME = re.compile(
+    r"\S+@\S+\.\w+|(?:\+?\d[\d\s().-]{6,}\d)|[\s,;:/|-]+(?:phone|cell|mobile|tel|email|e-mail|number|"
+    r"my number is|number is|at|or)\s*[:\-]?\s*$", re.IGNORECASE)
 _NAME_TAIL = re.compile(r"[\s,.!]+(?:thanks?|thank\s+you|thx|ty|please|pls|plz)?[\s.!]*$",
                         re.IGNORECASE)
 
@@ -365,8 +378,11 @@ _NAME_TAIL = re.compile(r"[\s,.!]+(?:thanks?|thank\s+you|thx|ty|please|pls|plz)?
 def name_from(text: str) -> str:
     """The name in an answer to "what name should we use?", kept whole: "it's under Kim" ->
     "Kim", "Núñez-García", "O'Neil", "Dr. Lee", "Jo Park"."""
-    name = _NAME_LEAD.sub("", (text or "").strip(), count=1)
-    name = _NAME_TAIL.sub("", name).strip(" \t,;:!\"")
+    text = _CONTACT_IN_NAME.sub(" ", text or "")
+    name = _NAME_LEAD.sub("", text.strip(), count=1)
+    name = _NAME_TAIL.sub("", name).strip(" \t,;:!\"-|/")
+    name = re.sub(r"[\s,;:/|-]+(?:phone|cell|mobile|tel|email|e-mail|number|at|or|and)\s*[:\-]?$", "",
+                  name, flags=re.IGNORECASE).strip(" \t,;:!\"-|/")
     return " ".join(name.split())
 
 
@@ -384,3 +400,22 @@ def referral_provider(text: str) -> str | None:
     if not match:
         return None
     return f"Dr. {match.group(1)}" if match.group(1) else f"my {match.group(2).lower()}"
+
+
+_TIMES_LEAD = re.compile(
+    r"^(?:(?:oh|oops|sorry|actually|wait|no|nope|hmm|also|and|but|so|ok|okay)\b[,!.\s]*)*"
+    r"(?:(?:can|could) (?:we|you|it) (?:do|make it|change (?:it|that) to|switch (?:it )?to)|"
+    r"(?:please )?(?:change|switch|make) (?:it|that|the times?|my times?|times?)(?: to)?|"
+    r"(?:my )?(?:preferred )?(?:times?|availability|schedule) (?:is|are|should be)|i'?d (?:prefer|rather)|"
+    r"i prefer|prefer|instead of \S+(?: \S+)?)?\s*", re.IGNORECASE)
+_TIMES_TAIL = re.compile(
+    r"\s*(?:(?:are|is|would be|work|works|would work)\s+(?:much\s+|a lot\s+)?(?:better|best|easier|good|"
+    r"fine|great)(?:\s+for me)?|instead|please|pls|thanks?|thank you)[\s.!]*$", re.IGNORECASE)
+
+
+def times_from_correction(text: str) -> str:
+    """"actually late afternoons are better" -> "late afternoons"."""
+    times = _TIMES_LEAD.sub("", (text or "").strip(), count=1)
+    for _ in range(2):
+        times = _TIMES_TAIL.sub("", times)
+    return times.strip(" ,.!") or text.strip()

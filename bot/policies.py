@@ -131,7 +131,7 @@ class IntakeTurnPolicy(Policy):
 
 
 def next_turn_action(tracker: DialogueStateTracker) -> Optional[str]:
-    from bot.turns import answers_the_question
+    from bot.turns import answers_the_question, wants_a_callback
 
     message = tracker.latest_message
     if message is None or _emergency_turn(tracker):
@@ -141,6 +141,10 @@ def next_turn_action(tracker: DialogueStateTracker) -> Optional[str]:
     if tracker.get_slot("awaiting_followup") and latest == "action_listen" \
             and _user_spoke_last(tracker) and intent not in ("stop", "start_over"):
         return "action_fallback_help"  # the free-text message for staff
+    if tracker.active_loop_name != FORM and latest == "action_listen" \
+            and _user_spoke_last(tracker) and intent not in ("stop", "start_over") \
+            and wants_a_callback(message.text):
+        return "action_fallback_help"  # asks for the message staff will call back about
     if tracker.active_loop_name == FORM:
         if latest == "action_listen" and _user_spoke_last(tracker) \
                 and tracker.get_slot("requested_slot") \

@@ -39,6 +39,8 @@ _APOSTROPHES = re.compile(r"['\u2019\u2018\u02bc`\u00b4]")
 _NOT_KEPT = re.compile(r"[^\w\s.,!?;:]|_")
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z]+")
+#: Email addresses and links name no symptom ("stroke.of.luck@gmail.com").
+_ADDRESSES = re.compile(r"\S+@\S+\.\w+|https?://\S+|www\.\S+")
 _CLAUSE_BREAK = re.compile(r"[.!?;]+(?=\s|$)|\s(?:but|however|although|though)(?=\s|$)")
 _PART_BREAK = re.compile(r",|\s(?:and|plus|also|then)(?=\s)")
 _LIST_WORD = re.compile(r"(?<!\w)(?:or|nor)(?!\w)")
@@ -116,6 +118,7 @@ class Cues:
     episodic: re.Pattern = re.compile(r"(?!x)x")
     acute: re.Pattern = re.compile(r"(?!x)x")
     checked: re.Pattern = re.compile(r"(?!x)x")
+    ongoing: re.Pattern = re.compile(r"(?!x)x")
     refers_back: re.Pattern = re.compile(r"(?!x)x")
 
 
@@ -242,6 +245,7 @@ def _build_cues(data: Mapping, terms: Mapping, source: str) -> Cues:
         episodic=words((data.get("timing_cues") or {}).get("episodic"), "timing_cues.episodic"),
         acute=words((data.get("timing_cues") or {}).get("acute"), "timing_cues.acute"),
         checked=words((data.get("timing_cues") or {}).get("checked"), "timing_cues.checked"),
+        ongoing=words((data.get("timing_cues") or {}).get("ongoing"), "timing_cues.ongoing"),
         refers_back=re.compile("^(?:" + "|".join(
             _expand(p, terms, source) for p in people.get("refers_back") or ["(?!x)x"]) + ")"),
     )
@@ -303,7 +307,7 @@ def _spelling_pattern(table: Mapping[str, str]) -> re.Pattern:
 def normalise(text: str, rules: SafetyRules) -> str:
     """Plain lowercase letters (bot.text), words mended, SMS spellings expanded, punctuation
     kept only at clause ends."""
-    text = _SPACES.sub(" ", plain_lower(text))
+    text = _SPACES.sub(" ", _ADDRESSES.sub(" ", plain_lower(text)))
     text = rules.spelling_pattern.sub(lambda m: rules.spellings[m.group(0)], text)
     text = _WORD.sub(lambda m: _plain_word(m.group(0), rules), text)
     return _SPACES.sub(" ", _NOT_KEPT.sub(" ", text)).strip()
@@ -630,6 +634,10 @@ def _acute(msg: _Message, span: tuple[int, int], rules: SafetyRules) -> bool:
     return bool(rules.cues.acute.search(msg.text, *_clause_of(msg, span)))
 
 
+def _ongoing(msg: _Message, span: tuple[int, int], rules: SafetyRules) -> bool:
+    return bool(rules.cues.ongoing.search(msg.text, *_clause_of(msg, span)))
+
+
 def _episodic(msg: _Message, span: tuple[int, int], rules: SafetyRules) -> bool:
     """Said as coming and going or earlier (in its part of the sentence), or already seen
     by a doctor (anywhere in the message)."""
@@ -674,7 +682,8 @@ def _find(flag: Flag, msg: _Message, rules: SafetyRules) -> tuple[str | None, bo
         span = _phrase_span(parts, msg, flag, rules)
         if span is None:
             continue
-        if flag.outcome == "urgent" and _episodic(msg, span, rules) and not _acute(msg, span, rules):
+        if flag.outcome == "urgent" and _episodic(msg, span, rules) \
+                and not (_acute(msg, span, rules) or _ongoing(msg, span, rules)):
             check = check or span
             continue
         return msg.text[span[0]:span[1]], False

@@ -19,7 +19,8 @@ from bot.config import PROJECT_ROOT as ROOT
 from bot.safety import OUTCOMES, SafetyResult, screen
 
 SETS = {"tune": ROOT / "tests/safety/emergencies_tune.yml",
-        "holdout": ROOT / "tests/safety/emergencies_holdout.yml"}
+        "holdout": ROOT / "tests/safety/emergencies_holdout.yml",
+        "fresh": ROOT / "tests/safety/emergencies_fresh.yml"}
 
 
 @dataclass

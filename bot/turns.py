@@ -65,3 +65,14 @@ _CONFIRMS = re.compile(
 def confirms(text: str | None) -> bool:
     """At the summary: "yes", "looks right", "nothing" (to "what should I change?")."""
     return bool(_CONFIRMS.search(text or ""))
+
+
+_CALLBACK = re.compile(
+    r"\b(?:call me(?: back)?|call back|ring me|phone me|(?:speak|talk) (?:to|with) (?:a |an |the )?"
+    r"(?:person|human|real person|someone|somebody|staff|receptionist|front desk|therapist)|"
+    r"(?:have|can) (?:someone|somebody|staff) (?:call|contact|phone|ring))\b", re.IGNORECASE)
+
+
+def wants_a_callback(text: str | None) -> bool:
+    """"call me", "can I talk to a person": a message for staff to call back."""
+    return bool(_CALLBACK.search(text or ""))

@@ -103,6 +103,7 @@ def _phone(rng: random.Random) -> tuple[str, str]:
 
 
 def _email(rng: random.Random, name: str, index: int) -> str:
+    name = name.translate(str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "ß": "ss", "ł": "l", "đ": "d"}))
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     parts = [re.sub(r"[^a-z-]", "", p.lower()) for p in ascii_name.split()]
     parts = [p for p in parts if p and p != "dr"]
@@ -139,7 +140,8 @@ def make_persona(seed: int, index: int) -> Persona:
     if contact_kind == "phone":
         contact_say, contact_value = _phone(rng)
     else:
-        contact_say = contact_value = _email(rng, name, index)
+        contact_value = _email(rng, name, index)
+        contact_say = contact_value.title() if rng.random() < 0.1 else contact_value
     referral = bool(opening.get("referral")) or (kind != "relaxation" and rng.random() < 0.4)
     medical = kind != "relaxation"
     # Interruptions at an answer step (1 = the first answer after the opening).
@@ -213,8 +215,9 @@ def expected_for(p: Persona) -> Expected:
 
 
 def duration_key(duration: dict) -> str:
-    return duration.get("key") or duration.get("unit") if "forms" in duration \
-        else f"{duration['n']} {duration['unit']}"
+    if "forms" in duration:
+        return duration.get("key") or duration["unit"]
+    return f"{duration['n']} {duration['unit']}"
 
 
 def normalise_duration(text: str | None) -> str:
@@ -234,7 +237,8 @@ def normalise_duration(text: str | None) -> str:
 def _dur(p: Persona, rng: random.Random, ago: bool) -> str:
     d = p.duration
     if "forms" in d:
-        return rng.choice(d["forms"])
+        form = rng.choice(d["forms"])
+        return form + " ago" if ago and not form.startswith("since") else form
     n, unit = d["n"], d["unit"]
     forms = DATA["duration_ago_forms"] if ago else DATA["duration_forms"]
     form = rng.choice(forms)
@@ -269,8 +273,8 @@ def render(template: str, p: Persona, rng: random.Random, exp: Expected, style: 
         elif key in ("dur", "dur_ago"):
             values[key] = _dur(p, rng, key == "dur_ago")
             exp.said.add("duration")
-        elif key == "sev":
-            values[key] = str(p.severity)
+        elif key in ("sev", "sevw"):
+            values[key] = str(p.severity) if key == "sev" else NUMBER_WORDS[p.severity]
             exp.said.add("severity")
         elif key == "agg":
             values[key] = p.aggravator["when"]
@@ -286,6 +290,8 @@ def render(template: str, p: Persona, rng: random.Random, exp: Expected, style: 
         else:
             values[key] = "{" + key + "}"
     text = template.format(**values)
+    text = re.sub(r"\bit started since\b", "it's been like this since", text)
+    text = re.sub(r"\b(?:for|started|going on|it's been|for about)\s+since\b", "since", text)
     if any(w in text.lower() for w in DATA["severity_words"]):
         exp.said.add("severity_word")
     return text[:1].upper() + text[1:] if template.startswith("{concern") and rng.random() < 0.5 else text
@@ -405,6 +411,7 @@ class Result:
     questions: list[str | None] = field(default_factory=list)
     ending: str = "cap"              # done, emergency, followup_stored, cap, missed_emergency, error
     misunderstood: int = 0
+    faq_answered: bool | None = None   # None: the client asked no question mid-form
     loop: bool = False
     loop_question: str | None = None
     expected: Expected | None = None
@@ -443,7 +450,7 @@ class Client:
         self.last_question: str | None = None
         self.last_kind = "opening"      # what the client's last message was: answer, faq, ...
         self.streak = 0
-        self.asked: Counter = Counter()
+        self.volunteer_contact = self.rng.random() < 0.1
 
     def typo(self, text: str) -> str:
         return add_typo(text, self.rng) if self.p.typos and self.rng.random() < 0.4 else text
@@ -473,6 +480,8 @@ class Client:
             res.transcript.append((message, bot))
             if misunderstood(bot):
                 res.misunderstood += 1
+            if self.last_kind == "faq":
+                res.faq_answered = _find(bot, DATA["bot"]["faq_answered"]) >= 0
             state, question = read_bot(bot)
             res.questions.append(state or question)
             if state:
@@ -574,6 +583,8 @@ class Client:
         if question == "emergency_check":
             return "no" if plain else rng.choice(DATA["emergency_check_no"])
         if question == "pain_details":
+            if not p.medical:
+                return rng.choice(DATA["no_pain"])
             return self.pain_answer(bot, plain)
         if question == "health_screen":
             if p.kind == "prenatal":
@@ -591,7 +602,12 @@ class Client:
             exp.said.add("name")
             if p.name_say and not plain:
                 return p.name_say
-            return p.name if plain else rng.choice(DATA["name_forms"]).format(name=p.name)
+            if plain:
+                return p.name
+            if self.volunteer_contact:
+                self.volunteer_contact = False
+                return rng.choice(DATA["name_and_contact"]).format(name=p.name, c=p.contact_say)
+            return rng.choice(DATA["name_forms"]).format(name=p.name, lower=p.name.lower())
         if question == "contact":
             if plain:
                 return p.contact_say
@@ -728,7 +744,7 @@ def compare(exp: Expected, record: dict, medical: bool) -> dict:
             out["severity"] = (record.get("severity") is None, None, record.get("severity"))
         dur = exp.duration if "duration" in exp.said else None
         stored = record.get("duration")
-        out["duration"] = ((stored is None) if dur is None else dur in normalise_duration(stored),
+        out["duration"] = ((stored is None) if dur is None else bool(re.search(dur, normalise_duration(stored))),
                            dur, stored)
     else:
         for key in ("severity", "duration"):
@@ -812,6 +828,8 @@ def summarise(results: list[Result]) -> dict:
         "misunderstood": sum(r.misunderstood for r in results),
         "misunderstood_conversations": sum(1 for r in results if r.misunderstood),
         "loops": sum(r.loop for r in results),
+        "faq_asked": sum(r.faq_answered is not None for r in results),
+        "faq_answered": sum(bool(r.faq_answered) for r in results),
         "fidelity": fidelity,
         "failures": Counter(filter(None, (failure_reason(r) for r in results))),
         "by_shape": {shape: (sum(r.success for r in results if r.persona.shape == shape),
@@ -855,6 +873,7 @@ def report(results: list[Result], failures: int = 5, out=sys.stdout) -> dict:
     print(f"\"didn't understand\"/\"didn't follow\" replies: {s['misunderstood']} "
           f"(in {s['misunderstood_conversations']} conversations)", file=out)
     print(f"loops (a question asked 3+ times in a row, or {MAX_TURNS} turns): {s['loops']} (target 0)", file=out)
+    print(f"questions mid-form (price, hours, referral...) answered: {s['faq_answered']}/{s['faq_asked']}", file=out)
     print("fidelity (stored record vs what the client said):", file=out)
     for name, (ok, total) in s["fidelity"].items():
         print(f"  {name:<17} {pct(ok, total):>6}  ({ok}/{total})", file=out)

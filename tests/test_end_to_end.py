@@ -61,7 +61,7 @@ def test_full_medical_intake_is_stored_and_exported(stack):
     assert intake["appointment_type"].startswith(("neuromuscular", "deep_tissue", "myofascial"))
     assert intake["contact"] == {"name": "Dana Cole", "phone": "+15552013344", "email": None}
     assert intake["preferred_times"] == "weekday evenings after 5"
-    assert intake["referral"] is True and intake["insurance"] == "blue cross"
+    assert intake["referral"] is True and intake["insurance"] == "Blue Cross Blue Shield"
     assert any("back pain" in r for r in intake["reasons"])
     senders = [m["sender"] for m in intake["transcript"]]
     assert senders[0] in ("bot", "client") and "client" in senders and "bot" in senders
@@ -168,10 +168,14 @@ def test_emergency_answer_needs_no_action_server(trained_model, tmp_path):
     from tests.stack import Stack
 
     with Stack(ROOT, trained_model, tmp_path) as lone:
+        in_form = lone.new_sender()
+        assert "how bad" in texts(lone.say(in_form, "my neck has been stiff for a month")).lower()
         actions = lone.processes[0]
         import os
         import signal
         os.killpg(actions.pid, signal.SIGKILL)
         actions.wait(timeout=20)
         reply = texts(lone.say(lone.new_sender(), "sudden crushing chest pain going down my left arm"))
+        mid_form = texts(lone.say(in_form, "its a 5, and now my face is drooping on one side"))
     assert "911" in reply
+    assert "911" in mid_form, mid_form

@@ -13,8 +13,11 @@ from bot.assess import assess_parsed
 from bot.evaluate import load_examples, print_report, score, summary
 from tests.conftest import ROOT
 
-EVAL_FLOORS = {"client_type_accuracy": 0.95, "condition_micro_f1": 0.90,
-               "assertion_accuracy": 0.95, "body_region_f1": 0.88}
+# Floors a few points under the figures measured on 2026-12-02 (models/intake.tar.gz of that day,
+# eval.jsonl after removing its duplicates of the training data): client type 0.973, condition
+# micro F1 0.903, assertion 0.963, body-region F1 0.883.
+EVAL_FLOORS = {"client_type_accuracy": 0.95, "condition_micro_f1": 0.88,
+               "assertion_accuracy": 0.94, "body_region_f1": 0.86}
 REAL = ROOT.parent / "shared" / "data" / "real-utterances.jsonl"
 
 
@@ -34,7 +37,8 @@ def test_evaluation_set_meets_its_floors(nlu_parser):
 
 def test_development_set(nlu_parser):
     figures = run(nlu_parser, ROOT / "tests/nlu/dev.jsonl")
-    assert figures["client_type_accuracy"] >= 0.93
+    # measured 2026-12-02 (dev.jsonl after removing its duplicates of the training data): 0.969
+    assert figures["client_type_accuracy"] >= 0.94
     assert figures["negated_reported_present"] == 0
 
 
@@ -42,4 +46,5 @@ def test_development_set(nlu_parser):
 def test_real_utterances_are_measured(nlu_parser):
     """Real people's words, never trained on: measured and reported, with a floor."""
     figures = run(nlu_parser, REAL)
-    assert figures["client_type_accuracy"] >= 0.80
+    # measured 2026-12-02: 0.850
+    assert figures["client_type_accuracy"] >= 0.82

@@ -21,7 +21,9 @@ def test_rasa_data_validate_is_clean():
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     problems = [line for line in (result.stdout + result.stderr).splitlines()
                 if "UserWarning" in line and "is not used in any story or rule" not in line
-                and "utter_" not in line]
+                and "utter_" not in line
+                # set by bot.nlu_components.MessageLengthGuard, never predicted by the model
+                and "'message_too_long' is listed in the domain" not in line]
     assert problems == []
 
 
@@ -48,5 +50,8 @@ def test_nlu_test_set(trained_model, tmp_path):
     print(f"\nNLU test set: intent accuracy {intents['accuracy']:.3f}, "
           f"intent weighted F1 {intents['weighted avg']['f1-score']:.3f}, "
           f"DIET entity micro F1 {entities['micro avg']['f1-score']:.3f}")
-    assert intents["accuracy"] >= 0.80
-    assert entities["micro avg"]["f1-score"] >= 0.60
+    # Floors a few points under the figures measured on 2026-12-02 (models/intake.tar.gz of that
+    # day, test_nlu.yml after removing its exact and near duplicates of the training data):
+    # intent accuracy 0.876 (weighted F1 0.876), DIET entity micro F1 0.855.
+    assert intents["accuracy"] >= 0.84
+    assert entities["micro avg"]["f1-score"] >= 0.82
