@@ -10,7 +10,7 @@ from typing import Iterable, Iterator
 
 from bot import safety
 from bot.extraction import extract
-from bot.intake import assess
+from bot.intake import assess, screen_conversation
 
 MAX_TEXT = 10_000
 
@@ -19,7 +19,9 @@ def assess_parsed(text: str, parse: dict) -> dict:
     intent = (parse.get("intent") or {}).get("name")
     extraction = extract(text, parse.get("entities") or [], intent)
     assessment = assess(extraction)
-    screening = safety.screen(text)
+    # the conversation's own screen: with the surgery date the words give ("in march")
+    screening = safety.SafetyResult.from_dict(
+        screen_conversation(None, text, extraction.to_dict()))
     record = assessment.record()
     return {
         "client_type": record["client_type"],
@@ -31,6 +33,8 @@ def assess_parsed(text: str, parse: dict) -> dict:
         "red_flags": screening.red_flags,
         "cautions": screening.cautions,
         "safety_outcome": screening.outcome,
+        # said without a sign it is happening now: the conversation asks before booking
+        "emergency_check": screening.checks,
         "recommended_appointment_types": record["recommended_appointment_types"],
     }
 

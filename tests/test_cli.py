@@ -9,7 +9,8 @@ import pytest
 from tests.conftest import ROOT
 
 KEYS = {"id", "text", "client_type", "confidence", "reasons", "conditions", "goals",
-        "red_flags", "cautions", "safety_outcome", "recommended_appointment_types"}
+        "red_flags", "cautions", "safety_outcome", "recommended_appointment_types",
+        "emergency_check"}  # the contract's keys, plus the symptoms to ask about first
 
 
 def bot(*args: str, stdin: str = "", env=None, timeout=300) -> subprocess.CompletedProcess:
