@@ -139,6 +139,11 @@ class ValidateIntakeForm(FormValidationAction):
 
     def validate_concerns(self, value: Any, dispatcher: CollectingDispatcher,
                           tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("concerns") is None \
+                and (tracker.get_slot("safety") or {}).get("outcome") == "urgent":
+            # an emergency came up earlier in this conversation: say it again; the intake is
+            # still taken (staff see it as an emergency), never booked as usual
+            dispatcher.utter_message(text=safety_message("urgent"))
         extraction = Extraction.from_dict(value)
         assessment = assess(extraction, override=_override(tracker))
         only_wants_a_massage = extraction.wants_massage and not (
@@ -265,13 +270,16 @@ class ValidateIntakeForm(FormValidationAction):
 
     async def extract_referral(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text, entities, intent = _message(tracker)
-        if not _answering(tracker, "referral") or intent in ("affirm", "deny"):
+        if not _answering(tracker, "referral"):
             return {}
         said = extract(text, entities, intent).referral
         provider = referral_provider(text)
-        if said is None and (provider or re.search(r"\b(?:yes|yeah|yep|yup|y)\b", text, re.I)):
+        if said is None and re.search(r"^\W*(?:no|nope|nah|n)\b|\bnot\b", text, re.I):
+            said = False
+        if said is None and (provider or intent == "affirm"
+                             or re.search(r"\b(?:yes|yeah|yep|yup|y)\b", text, re.I)):
             said = True
-        if said is None and re.search(r"\b(?:no|nope|nah|not|n)\b", text, re.I):
+        if said is None and intent == "deny":
             said = False
         if said is None:
             return {}

@@ -5,10 +5,10 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import AllSlotsReset
+from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.records import emergency_record, transcript_from_events
+from bot.records import emergency_record, record_safety, transcript_from_events
 from bot.storage.outbox import save_or_queue
 
 logger = logging.getLogger(__name__)
@@ -31,5 +31,6 @@ class ActionRecordEmergency(Action):
             intake_key=f"{tracker.sender_id}@{said_at or latest.get('message_id') or 'emergency'}")
         result = save_or_queue(record)
         logger.warning("emergency intake %s: %s", result["status"], result.get("id", "-"))
-        # No booking continues after an emergency: the intake starts again from nothing.
-        return [AllSlotsReset()]
+        # No booking continues after an emergency: the intake starts again from nothing,
+        # except the screen, so a later intake in this conversation is stored as urgent too.
+        return [AllSlotsReset(), SlotSet("safety", {**record_safety(record), "emergency": True})]

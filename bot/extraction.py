@@ -327,8 +327,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         goals=list(dict.fromkeys(goals)),
         severity=_severity(text, lowered, entities or [], lexicon,
                            [c for c in conditions if c.status == "present"
-                            and c.id not in WELLBEING_CONDITIONS] + [
-                               _Span(*span) for span in lexicon.pain_word_spans(text)]),
+                            and c.id not in WELLBEING_CONDITIONS]),
         duration=_duration(lowered, text, conditions),
         aggravators=list(dict.fromkeys(aggravators)),
         surgery=_surgery(conditions, text, lowered),

@@ -192,7 +192,11 @@ def insurer_named(text: str) -> str | None:
             return names[variant]
     words = re.findall(r"[a-z]{5,}", lowered)
     long_names = [v for v in names if len(v) >= 5 and " " not in v]
+    from bot.text import english_words
+
     for word in words:
+        if word in english_words():
+            continue  # "better" is no typo of "Ambetter"
         found = process.extractOne(word, long_names, scorer=fuzz.ratio, score_cutoff=84)
         if found:
             return names[found[0]]
@@ -297,9 +301,21 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
         updates["contact"] = contact_text(updates.get("phone", slots.get("phone")),
                                           updates.get("email", slots.get("email")))
     name = NAME_CORRECTION.search(text or "")
-    names = [e["value"] for e in entities or [] if e.get("entity") == "client_name"]
-    if name or names:
-        updates["client_name"] = (names[0] if names else name.group(1)).strip(" .!")
+    if name and name_from(name.group(1)):
+        # the client's words, not the model's entity (it keeps "Martinez" of "Hope Martinez")
+        updates["client_name"] = name_from(name.group(1))
+    said_referral = extract(text, entities).referral
+    if said_referral is not None or re.search(r"\breferr", text or "", re.I):
+        said_referral = False if re.search(r"\b(?:no|not|wasn'?t|wasnt|never|without)\b",
+                                           text or "", re.I) else True
+        updates["referral"] = said_referral
+        if said_referral and referral_provider(text):
+            updates["referral_provider"] = referral_provider(text)
+    insurer = insurer_named(text)
+    if insurer or re.search(r"\b(?:insurance|insurer|self[- ]?pay|cash)\b", text or "", re.I):
+        updates["insurance"] = insurer or insurance_from(text) or updates.get("insurance")
+        if updates["insurance"] is None:
+            del updates["insurance"]
     concerns = _corrected_concerns(slots.get("concerns"), text, entities)
     if concerns is not None:
         updates["concerns"] = concerns
@@ -311,11 +327,18 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
     return updates
 
 
+#: "looks right", "right now", "that's right": no side of the body
+NOT_A_SIDE = re.compile(r"\b(?:looks|look|that'?s|thats|sounds|is|it'?s|all|you'?re|youre|"
+                        r"about)\s+right\b|\balright\b|\bright\s+(?:now|away|there|here|after)\b",
+                        re.IGNORECASE)
+
+
 def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) -> dict | None:
     """Applies a corrected region or side to the concern it is about."""
     old = Extraction.from_dict(previous)
+    text = NOT_A_SIDE.sub(" ", text or "")
     new = extract(text, entities)
-    sides = re.findall(r"\b(left|right|both)\b", text or "", re.I)
+    sides = re.findall(r"\b(left|right|both)\b", text, re.I)
     if not new.conditions and not sides:
         return None
     if not new.conditions and old.present():
@@ -361,7 +384,7 @@ def taken_as_given(slot: str, text: str) -> dict | None:
 
 
 _NAME_LEAD = re.compile(
-    r"^(?:(?:hi|hey|hello|ok|okay|sure|yes|yeah)\b[,!.\s]*)*"
+    r"^(?:(?:hi|hey|hello|ok|okay|sure|yes|yeah|oh|um|uh|umm|well|right)\b[,!.\s]*)*"
     r"(?:(?:it'?s|its)\s+under|put\s+(?:it|me)\s+(?:down\s+)?under|"
     r"(?:my\s+)?(?:full\s+)?name(?:'s|\s+is|:)?|i'?m|i\s+am|it'?s|its|this\s+is|call\s+me|"
     r"you\s+can\s+call\s+me|under|"
@@ -371,6 +394,13 @@ _NAME_LEAD = re.compile(
 _CONTACT_IN_NAME = re.compile(
     r"\S+@\S+\.\w+|(?:\+?\d[\d\s().-]{6,}\d)|[\s,;:/|-]+(?:phone|cell|mobile|tel|email|e-mail|number|"
     r"my number is|number is|at|or)\s*[:\-]?\s*$", re.IGNORECASE)
+#: Where a name ends and the rest of the message begins ("Linda Kowalczyk, that's K-O-W...",
+#: "Robert Park and my number is ...", "Rich Gold, you can reach me ...").
+_NAME_CUT = re.compile(
+    r"\s*(?:,|;|\s-\s|\s+and\s+(?=my|the|i|it|you|email|phone|number|call|text|reach)|"
+    r"\s+(?=(?:my|the) (?:number|phone|cell|email|mobile)\b))\s*"
+    r"(?=(?:that'?s|thats|spelled|spelt|it'?s|its|and|but|my|i|i'?m|you|u|call|text|reach|"
+    r"email|phone|number|cell|mobile|the|for|thanks|thank|pls|please)\b)", re.IGNORECASE)
 _NAME_TAIL = re.compile(r"[\s,.!]+(?:thanks?|thank\s+you|thx|ty|please|pls|plz)?[\s.!]*$",
                         re.IGNORECASE)
 
@@ -380,6 +410,7 @@ def name_from(text: str) -> str:
     "Kim", "Núñez-García", "O'Neil", "Dr. Lee", "Jo Park"."""
     text = _CONTACT_IN_NAME.sub(" ", text or "")
     name = _NAME_LEAD.sub("", text.strip(), count=1)
+    name = _NAME_CUT.split(name, maxsplit=1)[0]
     name = _NAME_TAIL.sub("", name).strip(" \t,;:!\"-|/")
     name = re.sub(r"[\s,;:/|-]+(?:phone|cell|mobile|tel|email|e-mail|number|at|or|and)\s*[:\-]?$", "",
                   name, flags=re.IGNORECASE).strip(" \t,;:!\"-|/")

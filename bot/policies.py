@@ -138,12 +138,13 @@ def next_turn_action(tracker: DialogueStateTracker) -> Optional[str]:
         return None
     intent = (message.intent or {}).get("name")
     latest = tracker.latest_action_name
+    if latest == "action_fallback_help":
+        return "action_listen"  # it answered the message; never again in the same turn
     if tracker.get_slot("awaiting_followup") and latest == "action_listen" \
             and _user_spoke_last(tracker) and intent not in ("stop", "start_over"):
         return "action_fallback_help"  # the free-text message for staff
-    if tracker.active_loop_name != FORM and latest == "action_listen" \
-            and _user_spoke_last(tracker) and intent not in ("stop", "start_over") \
-            and wants_a_callback(message.text):
+    if latest == "action_listen" and _user_spoke_last(tracker) \
+            and intent not in ("stop", "start_over") and wants_a_callback(message.text):
         return "action_fallback_help"  # asks for the message staff will call back about
     if tracker.active_loop_name == FORM:
         if latest == "action_listen" and _user_spoke_last(tracker) \

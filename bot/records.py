@@ -97,3 +97,11 @@ def followup_record(conversation_id: str, channel: str | None, slots: dict,
         record["status"] = "needs_followup"
     record["appointment_type"] = None
     return record
+
+
+def record_safety(record: dict) -> dict:
+    """The screen of a stored record, as the conversation's `safety` slot holds it."""
+    return {"outcome": record["safety_outcome"], "red_flags": list(record["red_flags"]),
+            "cautions": list(record["cautions"]), "messages": [], "emergency":
+            record["safety_outcome"] == "urgent", "reschedule": False, "evidence": {},
+            "checks": [], "check_answers": {}}

@@ -235,8 +235,13 @@ async def test_emergency_is_stored_with_its_red_flags_and_ends_the_intake(tmp_pa
     db.upgrade_database(url)
     events, messages = await run(ActionRecordEmergency(), tracker(
         "my left calf is swollen hot and red since my flight", "report_emergency", FILLED))
-    assert events == [AllSlotsReset()] and messages == []
     [stored] = json.loads(export_intakes(url))
+    # the intake starts again from nothing but the screen: a later intake in this
+    # conversation is still an emergency for staff
+    assert events == [AllSlotsReset(), SlotSet("safety", {
+        "outcome": "urgent", "red_flags": stored["red_flags"], "cautions": stored["cautions"],
+        "messages": [], "emergency": True, "reschedule": False, "evidence": {}, "checks": [],
+        "check_answers": {}})] and messages == []
     assert stored["status"] == "emergency" and stored["safety_outcome"] == "urgent"
     assert stored["red_flags"] and stored["appointment_type"] is None
 
