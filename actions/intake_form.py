@@ -281,9 +281,13 @@ class ValidateIntakeForm(FormValidationAction):
             said = True
         if said is None and intent == "deny":
             said = False
-        if said is None:
-            return {}
-        return {"referral": said, **({"referral_provider": provider} if said and provider else {})}
+        return {} if said is None else {"referral": said}
+
+    def validate_referral(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """Yes or no, and who referred the client when they say (rasa-sdk keeps only the
+        validated slots, so the provider is set here)."""
+        provider = referral_provider(_message(tracker)[0]) if value is True else None
+        return {"referral": value, **({"referral_provider": provider} if provider else {})}
 
     async def extract_insurance(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         """An insurer or self-pay; an answer that also asks ("I have Medicare, does it cover

@@ -68,7 +68,9 @@ def confirms(text: str | None) -> bool:
 
 
 _CALLBACK = re.compile(
-    r"\b(?:call me(?: back)?|call back|ring me|phone me|(?:speak|talk) (?:to|with) (?:a |an |the )?"
+    r"\b(?:call me(?: back)?(?=\s*(?:$|[.!?,]|please|pls|at|on|"
+    r"when|later|tomorrow|today|instead|back|asap|instead))|call back|ring me|phone me|"
+    r"(?:speak|talk) (?:to|with) (?:a |an |the )?"
     r"(?:person|human|real person|someone|somebody|staff|receptionist|front desk|therapist)|"
     r"(?:have|can) (?:someone|somebody|staff) (?:call|contact|phone|ring))\b", re.IGNORECASE)
 

@@ -13,7 +13,8 @@ import sqlalchemy.orm as so
 #: Where an intake came from (Rasa input channel).
 CHANNELS = ("web", "sms", "shell", "rest")
 #: Where an intake stands in the staff workflow.
-INTAKE_STATUSES = ("new", "reviewed", "booked", "declined", "emergency", "needs_clearance")
+INTAKE_STATUSES = ("new", "reviewed", "contacted", "booked", "declined", "emergency",
+                   "needs_clearance", "needs_followup")  # ../shared/CONTRACT.md
 #: What the safety screen decided.
 SAFETY_OUTCOMES = ("book", "therapist_review", "clearance_needed", "urgent")
 #: Who said a transcript line.
