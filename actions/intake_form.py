@@ -139,7 +139,7 @@ class ValidateIntakeForm(FormValidationAction):
 
     def validate_concerns(self, value: Any, dispatcher: CollectingDispatcher,
                           tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if tracker.get_slot("concerns") is None \
+        if tracker.get_slot("client_type") is None \
                 and (tracker.get_slot("safety") or {}).get("outcome") == "urgent":
             # an emergency came up earlier in this conversation: say it again; the intake is
             # still taken (staff see it as an emergency), never booked as usual

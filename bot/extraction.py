@@ -18,6 +18,8 @@ MIN_MODEL_ENTITY_CONFIDENCE = 0.9
 BACK_LEVELS = ("upper_back", "lower_back")
 PAIRED_REGIONS = {"shoulder", "knee", "hip", "ankle_foot", "wrist_hand", "calf", "thigh", "arm",
                   "elbow", "glute"}
+#: The same limit as the NLU model's (config.yml MessageLengthGuard).
+EXTRACTION_MAX_CHARS = 2000
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 SEVERITY_NUMBER = re.compile(
@@ -272,8 +274,10 @@ def _referral(lowered: str) -> bool | None:
 
 def extract(text: str, entities: list[dict] | None = None, intent: str | None = None,
             lexicon: Lexicon | None = None) -> Extraction:
-    """Everything one message says about the client's concerns."""
-    text = text or ""
+    """Everything one message says about the client's concerns (its first
+    EXTRACTION_MAX_CHARS characters: longer messages are asked to be shortened, and the
+    region and assertion rules are not linear in the length; the safety screen reads all)."""
+    text = (text or "")[:EXTRACTION_MAX_CHARS]
     lexicon = lexicon or load_lexicon()
     lowered = normalise_text(text)
     mentions = _mentions(text, entities or [], lexicon)

@@ -129,7 +129,8 @@ def contact_from(text: str, entities: list[dict]) -> dict:
     import phonenumbers
 
     found = {}
-    for match in phonenumbers.PhoneNumberMatcher(text or "", DEFAULT_PHONE_REGION,
+    text = (text or "")[:2000]  # as the NLU model reads it; longer messages are refused
+    for match in phonenumbers.PhoneNumberMatcher(text, DEFAULT_PHONE_REGION,
                                                  leniency=phonenumbers.Leniency.POSSIBLE):
         found["phone"] = phonenumbers.format_number(match.number,
                                                     phonenumbers.PhoneNumberFormat.E164)

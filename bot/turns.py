@@ -76,5 +76,9 @@ _CALLBACK = re.compile(
 
 
 def wants_a_callback(text: str | None) -> bool:
-    """"call me", "can I talk to a person": a message for staff to call back."""
-    return bool(_CALLBACK.search(text or ""))
+    """"call me", "can I talk to a person": a message for staff to call back. Not "call me
+    on 206 878 0680", which answers the contact question."""
+    text = text or ""
+    if "@" in text or len(re.findall(r"\d", text)) >= 7:
+        return False
+    return bool(_CALLBACK.search(text))
