@@ -54,7 +54,7 @@ def assess(extraction: Extraction, override: str | None = None) -> Assessment:
 
 #: A lone 0-10 in the answer to "how bad is it on a scale of 0 to 10" ("5 most days").
 BARE_SEVERITY = re.compile(
-    r"(?<![\w./-])(10|[0-9])(?![\w./%-]|\s*(?:days?|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|"
+    r"(?<![\w./-])(10|[0-9])(?:ish)?(?![\w./%-]|\s*(?:days?|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|"
     r"mins?|minutes?|times|x|am|pm|o'?clock|lbs?|kg|miles?|km)\b)")
 
 
@@ -436,7 +436,8 @@ def referral_provider(text: str) -> str | None:
 
 _TIMES_LEAD = re.compile(
     r"^(?:(?:oh|oops|sorry|actually|wait|no|nope|hmm|also|and|but|so|ok|okay)\b[,!.\s]*)*"
-    r"(?:(?:can|could) (?:we|you|it) (?:do|make it|change (?:it|that) to|switch (?:it )?to)|"
+    r"(?:(?:can|could) (?:we|you|it) (?:do|make it|change (?:it|that|the times?|my times?) to|"
+    r"switch (?:it |the times? )?to)|"
     r"(?:please )?(?:change|switch|make) (?:it|that|the times?|my times?|times?)(?: to)?|"
     r"(?:my )?(?:preferred )?(?:times?|availability|schedule) (?:is|are|should be)|i'?d (?:prefer|rather)|"
     r"i prefer|prefer|instead of \S+(?: \S+)?)?\s*", re.IGNORECASE)

@@ -19,27 +19,38 @@ EMERGENCY_INTENT = "report_emergency"
 AFTER = {"utter_emergency": "action_record_emergency"}
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
-class EmergencyPolicy(Policy):
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {"priority": 8}
+class _DecidingPolicy(Policy):
+    """A policy without training that names the next action from the tracker alone.
+
+    Its predictions are marked as not resting on the user's words, like RulePolicy's for an
+    active form: those overrule every other prediction, so an emergency typed together with a
+    name or a phone number would otherwise only fill the form's slot."""
 
     def train(self, training_trackers: List, domain: Domain, **kwargs: Any) -> Resource:
         return self._resource
 
+    def next_action(self, tracker: DialogueStateTracker) -> Optional[str]:
+        raise NotImplementedError
+
     def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
                                      rule_only_data: Optional[Dict[Text, Any]] = None,
                                      **kwargs: Any) -> PolicyPrediction:
-        action = next_emergency_action(tracker)
+        action = self.next_action(tracker)
         if action is None or action not in domain.action_names_or_texts:
             return self._prediction(self._default_predictions(domain))
-        # Marked as not resting on the user's words, like RulePolicy's predictions for an
-        # active form: those overrule every other prediction, so an emergency typed together
-        # with a name or a phone number would otherwise only fill the form's slot.
         return self._prediction(confidence_scores_for(action, 1.0, domain),
                                 is_no_user_prediction=True)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
+class EmergencyPolicy(_DecidingPolicy):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"priority": 8}
+
+    def next_action(self, tracker: DialogueStateTracker) -> Optional[str]:
+        return next_emergency_action(tracker)
 
 
 def next_emergency_action(tracker: DialogueStateTracker) -> Optional[str]:
@@ -104,7 +115,7 @@ FORM = "intake_form"
 
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
-class IntakeTurnPolicy(Policy):
+class IntakeTurnPolicy(_DecidingPolicy):
     """Answers by context (bot.turns), above the rules and below EmergencyPolicy.
 
     - In the form, a message that answers the question asked goes to the form, whatever
@@ -117,17 +128,8 @@ class IntakeTurnPolicy(Policy):
     def get_default_config() -> Dict[Text, Any]:
         return {"priority": 7}
 
-    def train(self, training_trackers: List, domain: Domain, **kwargs: Any) -> Resource:
-        return self._resource
-
-    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
-                                     rule_only_data: Optional[Dict[Text, Any]] = None,
-                                     **kwargs: Any) -> PolicyPrediction:
-        action = next_turn_action(tracker)
-        if action is None or action not in domain.action_names_or_texts:
-            return self._prediction(self._default_predictions(domain))
-        return self._prediction(confidence_scores_for(action, 1.0, domain),
-                                is_no_user_prediction=True)
+    def next_action(self, tracker: DialogueStateTracker) -> Optional[str]:
+        return next_turn_action(tracker)
 
 
 def next_turn_action(tracker: DialogueStateTracker) -> Optional[str]:
