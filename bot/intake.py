@@ -393,7 +393,7 @@ _NAME_LEAD = re.compile(
 #: A phone number or email given with the name ("Dawn Summers - +14047338550"): contact, not
 #: part of the name (it fills the contact from the same message).
 _CONTACT_IN_NAME = re.compile(
-    r"\S+@\S+\.\w+|(?:\+?\d[\d\s().-]{6,}\d)|[\s,;:/|-]+(?:phone|cell|mobile|tel|email|e-mail|number|"
+    r"\S+@\S+\.\w+|(?:\(?\+?\d[\d\s().-]{6,}\d)|[\s,;:/|-]+(?:phone|cell|mobile|tel|email|e-mail|number|"
     r"my number is|number is|at|or)\s*[:\-]?\s*$", re.IGNORECASE)
 #: Where a name ends and the rest of the message begins ("Linda Kowalczyk, that's K-O-W...",
 #: "Robert Park and my number is ...", "Rich Gold, you can reach me ...").
@@ -412,7 +412,7 @@ def name_from(text: str) -> str:
     text = _CONTACT_IN_NAME.sub(" ", text or "")
     name = _NAME_LEAD.sub("", text.strip(), count=1)
     name = _NAME_CUT.split(name, maxsplit=1)[0]
-    name = _NAME_TAIL.sub("", name).strip(" \t,;:!\"-|/")
+    name = _NAME_TAIL.sub("", name).strip(" \t,;:!\"-|/(")
     name = re.sub(r"[\s,;:/|-]+(?:phone|cell|mobile|tel|email|e-mail|number|at|or|and)\s*[:\-]?$", "",
                   name, flags=re.IGNORECASE).strip(" \t,;:!\"-|/")
     return " ".join(name.split())
