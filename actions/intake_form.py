@@ -131,7 +131,9 @@ class ValidateIntakeForm(FormValidationAction):
             found = Extraction.from_dict(previous).merge(Extraction(
                 text=said.text, conditions=said.conditions, goals=said.goals))
         else:
-            found = update_concerns(previous, text, entities, intent, asked_severity=asked)
+            number = sum(1 for e in tracker.events if e.get("event") == "user") or None
+            found = update_concerns(previous, text, entities, intent, asked_severity=asked,
+                                    message=number)
         updated = found.to_dict()
         if previous is None and tracker.get_slot("requested_slot") in (None, "concerns"):
             return {"concerns": updated}  # validated: an empty one gets a clear re-ask

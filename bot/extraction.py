@@ -92,6 +92,9 @@ class Extraction:
     referral: bool | None = None
     preference: str | None = None
     wants_massage: bool = False
+    #: where severity and duration came from: {"severity": {"text", "start", "end",
+    #: "message"}} (message: the client's message number in the conversation, from 1)
+    sources: dict = field(default_factory=dict)
 
     def present(self) -> list[ConditionMention]:
         return [c for c in self.conditions if c.status == "present"]
@@ -147,6 +150,7 @@ class Extraction:
             referral=newer.referral if newer.referral is not None else self.referral,
             preference=newer.preference or self.preference,
             wants_massage=newer.wants_massage or self.wants_massage,
+            sources={**self.sources, **newer.sources},
         )
 
 
@@ -203,24 +207,32 @@ def _side_for(part_or_cond, part: Mention | None, sides: list[Mention], lowered:
 
 
 def _severity(text: str, lowered: str, entities: list[dict], lexicon: Lexicon,
-              complaints=None) -> int | None:
+              complaints=None) -> tuple[int, int, int] | None:
+    """(score, start, end): the highest rating and where the client said it."""
     scores = []
     for match in SEVERITY_NUMBER.finditer(lowered):
         raw = match.group(1)
         value = NUMBER_WORDS.get(raw)
         value = float(raw) if value is None else value
         if 0 <= value <= 10:
-            scores.append(round(value))
+            scores.append((round(value), *match.span()))
     if not scores:
         for match in SEVERITY_LEVEL.finditer(lowered):
             if 0 <= int(match.group(1)) <= 10:
-                scores.append(int(match.group(1)))
+                scores.append((int(match.group(1)), *match.span()))
     if not scores:
         # a severity word counts when a complaint is said in the same sentence ("need a
         # massage so bad" rates no pain)
-        scores = [score for start, end, score in lexicon.severity_word_matches(text)
+        scores = [(score, start, end) for start, end, score in lexicon.severity_word_matches(text)
                   if _about_a_complaint(lowered, start, end, complaints)]
-    return max(scores) if scores else None
+    return max(scores, key=lambda found: found[0]) if scores else None
+
+
+def _source(text: str, span: tuple[int, int] | None) -> dict | None:
+    """The client's words a stored value came from, with their offsets in the message."""
+    if span is None:
+        return None
+    return {"text": text[span[0]:span[1]], "start": span[0], "end": span[1]}
 
 
 @dataclass
@@ -325,14 +337,21 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
              if assertion.assert_status(text, m.start, m.end, rules, cues) == "present"]
     aggravators = [m.id for m in mentions["aggravator"]
                    if AGGRAVATION_CUE.search(lowered[max(0, m.start - 40):m.end + 20])]
+    severity = _severity(text, lowered, entities or [], lexicon,
+                         [c for c in conditions if c.status == "present"
+                          and c.id not in WELLBEING_CONDITIONS])
+    duration = _duration(lowered, text, conditions)
+    at = text.find(duration) if duration else -1
+    sources = {key: found for key, found in (
+        ("severity", _source(text, severity[1:] if severity else None)),
+        ("duration", _source(text, (at, at + len(duration)) if at >= 0 else None))) if found}
     return Extraction(
         text=text,
         conditions=conditions,
         goals=list(dict.fromkeys(goals)),
-        severity=_severity(text, lowered, entities or [], lexicon,
-                           [c for c in conditions if c.status == "present"
-                            and c.id not in WELLBEING_CONDITIONS]),
-        duration=_duration(lowered, text, conditions),
+        severity=severity[0] if severity else None,
+        duration=duration,
+        sources=sources,
         aggravators=list(dict.fromkeys(aggravators)),
         surgery=_surgery(conditions, text, lowered),
         referral=_referral(lowered),

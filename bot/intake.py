@@ -59,14 +59,20 @@ BARE_SEVERITY = re.compile(
 
 
 def update_concerns(previous: dict | None, text: str, entities: list[dict],
-                    intent: str | None, asked_severity: bool = False) -> Extraction:
+                    intent: str | None, asked_severity: bool = False,
+                    message: int | None = None) -> Extraction:
     """Adds one message's extraction to what the conversation said so far; a newer value
-    replaces an older one. `asked_severity`: the message answers the 0-10 question."""
+    replaces an older one. `asked_severity`: the message answers the 0-10 question;
+    `message`: its number in the conversation, kept with the words each value came from."""
     found = extract(text, entities, intent)
     if asked_severity and found.severity is None:
-        numbers = BARE_SEVERITY.findall(text or "")
+        numbers = list(BARE_SEVERITY.finditer(text or ""))
         if len(numbers) == 1:
-            found.severity = int(numbers[0])
+            found.severity = int(numbers[0].group(1))
+            found.sources["severity"] = {"text": numbers[0].group(0),
+                                         "start": numbers[0].start(), "end": numbers[0].end()}
+    if message is not None:
+        found.sources = {key: {**value, "message": message} for key, value in found.sources.items()}
     return Extraction.from_dict(previous).merge(found)
 
 

@@ -303,3 +303,13 @@ async def test_nothing_to_change_confirms_the_summary():
     tr = tracker("nothing, it's all fine", "deny", {**FILLED, "awaiting_change": True})
     events, _ = await run(ValidateIntakeForm(), tr)
     assert SlotSet("confirm", True) in events
+
+
+async def test_severity_and_duration_keep_the_words_and_message_they_came_from():
+    events, _ = await run(ValidateIntakeForm(), tracker(
+        "my lower back has hurt for 3 weeks, about a 7 when I sit", "describe_symptoms",
+        events=[{"event": "user", "text": "hi"}, {"event": "user", "text": "..."}]))
+    concerns = {e["name"]: e["value"] for e in events}["concerns"]
+    assert concerns["severity"] == 7 and concerns["sources"] == {
+        "severity": {"text": "about a 7", "start": 36, "end": 45, "message": 2},
+        "duration": {"text": "for 3 weeks", "start": 23, "end": 34, "message": 2}}
