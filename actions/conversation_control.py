@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.records import followup_record, transcript_from_events
+from bot.records import followup_record, latest_user_time, transcript_from_events
 from bot.storage.outbox import save_or_queue
 from bot.turns import wants_a_callback
 
@@ -46,8 +46,7 @@ class ActionFallbackHelp(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if tracker.get_slot("awaiting_followup"):
-            said_at = next((e.get("timestamp") for e in reversed(tracker.events)
-                            if e.get("event") == "user"), None)
+            said_at = latest_user_time(tracker.events)
             record = followup_record(tracker.sender_id, tracker.get_latest_input_channel(),
                                      tracker.current_slot_values(),
                                      transcript_from_events(tracker.events),

@@ -16,13 +16,8 @@ from bot.intake import (answer_checks, assess, contact_from, contact_text, corre
                         insurance_from, new_safety_messages, screen_conversation,
                         name_from, referral_provider, taken_as_given, update_concerns)
 from bot.labels import phrase
-from bot.labels import phrase as safety_note_taken_as_given_phrase
 from bot.safety import answer_to_check, safety_message
 from bot.turns import answers_the_question, confirms, takes_over
-
-
-def safety_note_taken_as_given() -> str:
-    return safety_note_taken_as_given_phrase("taken_as_given")
 
 # Slots whose answers are names, numbers or corrections, not a description of concerns.
 NOT_CONCERNS = {"client_name", "contact", "confirm"}
@@ -99,7 +94,7 @@ class ValidateIntakeForm(FormValidationAction):
             return [SlotSet("attempts", attempts)]
         attempts.pop(requested, None)
         attempts.setdefault("taken_as_given", {})[requested] = text[:300]
-        dispatcher.utter_message(text=safety_note_taken_as_given())
+        dispatcher.utter_message(text=phrase("taken_as_given"))
         return [SlotSet("attempts", attempts), *[SlotSet(k, v) for k, v in given.items()]]
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,

@@ -8,7 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.records import emergency_record, record_safety, transcript_from_events
+from bot.records import (emergency_record, latest_user_time, record_safety,
+                         transcript_from_events)
 from bot.storage.outbox import save_or_queue
 
 logger = logging.getLogger(__name__)
@@ -23,8 +24,7 @@ class ActionRecordEmergency(Action):
         latest = tracker.latest_message or {}
         # Every emergency is its own record: keyed by the time of the message that raised it
         # (rasa-sdk's latest_message carries no timestamp; the tracker's user event does).
-        said_at = next((e.get("timestamp") for e in reversed(tracker.events)
-                        if e.get("event") == "user"), None)
+        said_at = latest_user_time(tracker.events)
         record = emergency_record(
             tracker.sender_id, tracker.get_latest_input_channel(), tracker.current_slot_values(),
             latest.get("text") or "", transcript_from_events(tracker.events),

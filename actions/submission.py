@@ -9,7 +9,7 @@ from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import catalogue
-from bot.records import intake_record, transcript_from_events
+from bot.records import intake_record, latest_user_time, transcript_from_events
 from bot.storage.outbox import save_or_queue
 
 logger = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ class ActionSubmitIntake(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        confirmed_at = (tracker.latest_message or {}).get("timestamp") or _latest_user_time(tracker)
+        confirmed_at = (tracker.latest_message or {}).get("timestamp") or latest_user_time(tracker.events)
         record = intake_record(tracker.sender_id, tracker.get_latest_input_channel(),
                                tracker.current_slot_values(), transcript_from_events(tracker.events),
                                intake_key=f"{tracker.sender_id}@{confirmed_at}")
@@ -38,8 +38,3 @@ class ActionSubmitIntake(Action):
             "help with?"))
         # A new intake may follow in the same conversation: it starts from empty slots.
         return [AllSlotsReset(), SlotSet("intake_id", str(result.get("id") or "queued"))]
-
-
-def _latest_user_time(tracker: Tracker):
-    users = [e for e in tracker.events if e.get("event") == "user"]
-    return users[-1].get("timestamp") if users else None

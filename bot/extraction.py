@@ -235,12 +235,6 @@ def _source(text: str, span: tuple[int, int] | None) -> dict | None:
     return {"text": text[span[0]:span[1]], "start": span[0], "end": span[1]}
 
 
-@dataclass
-class _Span:
-    start: int
-    end: int
-
-
 def _about_a_complaint(lowered: str, start: int, end: int, complaints) -> bool:
     if complaints is None:
         return True

@@ -14,7 +14,7 @@ import yaml
 from bot import catalogue, safety
 from bot.config import DATA_DIR
 from bot.classification import Classification, classify
-from bot.extraction import Extraction, extract
+from bot.extraction import EXTRACTION_MAX_CHARS, Extraction, extract
 from bot.labels import describe_condition, label
 from bot.timeexpr import weeks_ago
 
@@ -135,7 +135,7 @@ def contact_from(text: str, entities: list[dict]) -> dict:
     import phonenumbers
 
     found = {}
-    text = (text or "")[:2000]  # as the NLU model reads it; longer messages are refused
+    text = (text or "")[:EXTRACTION_MAX_CHARS]  # as the NLU model reads it
     for match in phonenumbers.PhoneNumberMatcher(text, DEFAULT_PHONE_REGION,
                                                  leniency=phonenumbers.Leniency.POSSIBLE):
         found["phone"] = phonenumbers.format_number(match.number,

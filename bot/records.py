@@ -7,6 +7,12 @@ from bot.extraction import Extraction, extract
 CHANNELS = {"rest": "web", "socketio": "web", "cmdline": "shell", "sms": "sms", "twilio": "sms"}
 
 
+def latest_user_time(events: list[dict]):
+    """When the client sent the latest message (rasa-sdk's latest_message has no time):
+    it keys each stored record, so a retry never stores it twice and a new one is new."""
+    return next((e.get("timestamp") for e in reversed(events) if e.get("event") == "user"), None)
+
+
 def transcript_from_events(events: list[dict]) -> list[dict]:
     """Client and bot messages of a Rasa tracker's events, in order, with their times."""
     from datetime import datetime, timezone
