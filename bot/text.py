@@ -20,6 +20,8 @@ from typing import Iterable
 _ELONGATED = re.compile(r"([a-z])\1{2,}")
 _WORD = re.compile(r"[a-z]+")
 _APOSTROPHES = re.compile(r"['\u2019\u2018\u02bc`\u00b4]")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+_CONTROLS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 _ASCII_CONTROLS = {c: " " for c in range(32) if chr(c) != "\n"} | {127: " "}
 
 
@@ -54,9 +56,11 @@ def clean(text: str | None) -> str:
     Only for matching: what is stored and shown is always the client's own text.
     """
     text = unicodedata.normalize("NFKC", text or "")
-    if text.isascii():
+    if not text.isascii():
+        text = _NOT_ASCII.sub(lambda m: "".join(map(_fold_char, m.group(0))), text)
+    if text.isascii():  # str.translate is fast on ASCII only
         return text.translate(_ASCII_CONTROLS)
-    return "".join(_fold_char(c) for c in text)
+    return _CONTROLS.sub(" ", text)
 
 
 def plain_lower(text: str | None) -> str:
@@ -72,6 +76,16 @@ def english_words() -> frozenset[str]:
     path = Path(symspellpy.__file__).parent / "frequency_dictionary_en_82_765.txt"
     with path.open(encoding="utf-8") as handle:
         return frozenset(line.split(" ", 1)[0] for line in handle if line.strip())
+
+
+@lru_cache(maxsize=1)
+def common_english_words(count: int = 300) -> frozenset[str]:
+    """The `count` most frequent English words (symspellpy's list is sorted by frequency)."""
+    import symspellpy
+
+    path = Path(symspellpy.__file__).parent / "frequency_dictionary_en_82_765.txt"
+    with path.open(encoding="utf-8") as handle:
+        return frozenset(line.split(" ", 1)[0] for line, _ in zip(handle, range(count)))
 
 
 class WordRepair:

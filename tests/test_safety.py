@@ -276,3 +276,38 @@ def test_rules_are_cached_per_path_and_reread_after_an_edit(tmp_path):
 def test_a_broken_rules_file_says_what_is_wrong(tmp_path, edit, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         load_safety_rules(rules_copy(tmp_path, edit))
+
+
+def _set_cases():
+    root = Path(__file__).parent / "safety"
+    for name in ("emergencies_holdout.yml", "emergencies_fresh.yml"):
+        data = yaml.safe_load((root / name).read_text(encoding="utf-8"))
+        for section in ("positives", "unclear", "negatives"):
+            for case in data.get(section) or []:
+                yield section, case["text"]
+
+
+_FILLER = ("I would like to book a massage for my shoulders next week. My sister says the "
+           "deep tissue one helped her a lot, she goes every month. I work from home and sit "
+           "at the computer all day. Tuesdays after 5 work best, or Saturday mornings. ")
+
+
+@pytest.mark.parametrize("few_starts", [1000, 0])
+def test_a_long_message_is_screened_like_the_same_words_said_alone(monkeypatch, few_starts):
+    """The shortcuts a long message takes (word-start candidates; with few_starts=0, rare-string
+    windows for every pattern) must never change what is found: the cases of the untuned
+    sets, buried in 20 KB."""
+    import bot.safety
+
+    monkeypatch.setattr(bot.safety, "_FEW_STARTS", few_starts)
+    different = []
+    for n, (section, text) in enumerate(_set_cases()):
+        if few_starts == 0 and n % 3:
+            continue
+        alone = screen(text)
+        buried = screen(_FILLER * 45 + " " + text + " " + _FILLER * 45)
+        assert len(_FILLER) * 90 > 20_000
+        if (alone.outcome, sorted(alone.red_flags), sorted(alone.checks)) != (
+                buried.outcome, sorted(buried.red_flags), sorted(buried.checks)):
+            different.append((section, text, alone.outcome, buried.outcome))
+    assert different == []
