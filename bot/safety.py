@@ -349,8 +349,10 @@ class _Message:
     clause_starts: tuple[int, ...] = ()
     #: each distinct word once: a string not found here is in no word of the text
     distinct_words: str = ""
-    #: word -> where it starts, and "" -> the words sorted (`_candidate_starts`, built lazily)
-    word_index: dict = field(default_factory=dict, compare=False)
+    #: what is worked out about this message once, when first needed: "words" (word ->
+    #: where it starts, and the words sorted), ("starts", first strings), ("spans", pattern),
+    #: "checked" (whether it says a doctor already checked it)
+    memo: dict = field(default_factory=dict, compare=False)
 
 
 def _prepare(text: str, rules: SafetyRules) -> _Message:
@@ -591,7 +593,7 @@ def _windows(pattern: re.Pattern, msg: "_Message",
     if not _FACTORS[pattern] or len(text) <= 4 * _MATCH_REACH:
         return _intersect(everything, within) if within is not None else everything
     windows = _intersect(everything, within) if within is not None else everything
-    starts = _candidate_starts(pattern, msg, 0, len(text))
+    starts = _candidate_starts(pattern, msg)
     if starts is not None and len(starts) <= _FEW_STARTS:  # few places to try: no narrowing
         return windows
     options = sorted(_FACTORS[pattern], key=lambda o: sum(_count(f, msg) for f in o))
@@ -727,30 +729,33 @@ def _first_strings(pattern: re.Pattern) -> frozenset[str] | None:
     return _FIRST[pattern]
 
 
-def _index_words(text: str, index: dict) -> None:
-    """word -> its start positions, and "" -> the words sorted. The text is normalised: words
-    are split by single spaces, with punctuation only here and there."""
-    at = 0
-    for token in text.split(" "):
-        if token.isalnum():
-            index.setdefault(token, []).append(at)
-        else:
-            for word in _TOKEN.finditer(token):
-                index.setdefault(word.group(0), []).append(at + word.start())
-        at += len(token) + 1
-    index[""] = sorted(w for w in index if w)
+def _word_index(msg: "_Message") -> tuple[dict[str, list[int]], list[str]]:
+    """word -> its start positions, and the words sorted. The text is normalised: words are
+    split by single spaces, with punctuation only here and there."""
+    if "words" not in msg.memo:
+        index: dict[str, list[int]] = {}
+        at = 0
+        for token in msg.text.split(" "):
+            if token.isalnum():
+                index.setdefault(token, []).append(at)
+            else:
+                for word in _TOKEN.finditer(token):
+                    index.setdefault(word.group(0), []).append(at + word.start())
+            at += len(token) + 1
+        msg.memo["words"] = index, sorted(index)
+    return msg.memo["words"]
 
 
-def _candidate_starts(pattern: re.Pattern, msg: "_Message", start: int, end: int) -> list | None:
+def _candidate_starts(pattern: re.Pattern, msg: "_Message", start: int = 0,
+                      end: int | None = None) -> list | None:
     """Word starts in [start, end) whose word can begin a match, in order; None: try all."""
-    index = msg.word_index
     strings = _first_strings(pattern)
     if strings is None:
         return None
-    if strings not in index:  # patterns that start alike share one list
-        if "" not in index:
-            _index_words(msg.text, index)
-        words, found = index[""], set()
+    key = ("starts", strings)  # patterns that start alike share one list
+    if key not in msg.memo:
+        index, words = _word_index(msg)
+        found: set[int] = set()
         for string in strings:
             head, spaced = string.split(" ", 1)[0], " " in string
             i = bisect.bisect_left(words, head)
@@ -758,8 +763,10 @@ def _candidate_starts(pattern: re.Pattern, msg: "_Message", start: int, end: int
                 if not spaced or words[i] == head:
                     found.update(index[words[i]])
                 i += 1
-        index[strings] = sorted(found)
-    every = index[strings]
+        msg.memo[key] = sorted(found)
+    every = msg.memo[key]
+    if start == 0 and end is None:
+        return every
     return every[bisect.bisect_left(every, start):bisect.bisect_left(every, end)]
 
 
@@ -797,7 +804,8 @@ def _phrase_span(parts: tuple[re.Pattern, ...], msg: _Message, flag: Flag,
     window = rules.settings["all_of_window_chars"]
     near = None  # every part lies within `window` of every other part's match
     for part in parts:
-        spans = [m.span() for w in _windows(part, msg, near) for m in _scan(part, msg, *w)]
+        spans = _raw_spans(part, msg) if near is None else [
+            m.span() for w in _windows(part, msg, near) for m in _scan(part, msg, *w)]
         if not spans:
             return None
         near = _merged((max(s - window, 0), e + window) for s, e in spans)
@@ -817,6 +825,14 @@ def _phrase_span(parts: tuple[re.Pattern, ...], msg: _Message, flag: Flag,
         if end - start <= window:
             return start, end
     return None
+
+
+def _raw_spans(pattern: re.Pattern, msg: _Message) -> list[tuple[int, int]]:
+    """Every match's span, once per message (phrases of one flag often share their first part)."""
+    key = ("spans", pattern)
+    if key not in msg.memo:
+        msg.memo[key] = [m.span() for w in _windows(pattern, msg) for m in _scan(pattern, msg, *w)]
+    return msg.memo[key]
 
 
 def _clause_of(msg: _Message, span: tuple[int, int]) -> tuple[int, int]:
@@ -842,8 +858,11 @@ def _episodic(msg: _Message, span: tuple[int, int], rules: SafetyRules) -> bool:
     first = max([b.end() for b in _PART_BREAK.finditer(msg.text, clause[0], span[0])],
                 default=clause[0])
     after = _PART_BREAK.search(msg.text, span[1], clause[1])
-    return bool(rules.cues.episodic.search(msg.text, first, after.start() if after else clause[1])
-                or rules.cues.checked.search(msg.text))
+    if rules.cues.episodic.search(msg.text, first, after.start() if after else clause[1]):
+        return True
+    if "checked" not in msg.memo:  # once per message: it reads the whole text
+        msg.memo["checked"] = bool(rules.cues.checked.search(msg.text))
+    return msg.memo["checked"]
 
 
 def _recent_surgery_evidence(flag: Flag, msg: _Message, rules: SafetyRules) -> str | None:
