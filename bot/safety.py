@@ -576,7 +576,7 @@ _FACTORS: dict[re.Pattern, tuple[tuple[str, ...], ...]] = {}
 #: A match is never longer than this many characters around one of its required strings.
 _MATCH_REACH = 160
 #: Up to this many word starts to try, a pattern is tried at each rather than narrowed first.
-_FEW_STARTS = 1000
+_FEW_STARTS = 5000
 
 
 def _windows(pattern: re.Pattern, msg: "_Message",
