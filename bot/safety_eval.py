@@ -20,7 +20,10 @@ from bot.safety import OUTCOMES, SafetyResult, screen
 
 SETS = {"tune": ROOT / "tests/safety/emergencies_tune.yml",
         "holdout": ROOT / "tests/safety/emergencies_holdout.yml",
-        "fresh": ROOT / "tests/safety/emergencies_fresh.yml"}
+        "fresh": ROOT / "tests/safety/emergencies_fresh.yml",
+        # someone else's emergency, collapse and seizures (written after a client-style test)
+        "others_tune": ROOT / "tests/safety/others_tune.yml",
+        "others_holdout": ROOT / "tests/safety/others_holdout.yml"}
 
 
 @dataclass

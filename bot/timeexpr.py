@@ -1,7 +1,7 @@
 """When something happened, from the client's words: "3 weeks ago", "in march", "in 2022".
 
 One home for reading these, used by the extraction (is a surgery still being recovered from?)
-and by the safety screen's surgery window (through bot.intake.surgery_facts).
+and by the safety screen's surgery window (bot.intake.surgery_facts, bot.safety.screen).
 """
 from __future__ import annotations
 
@@ -21,6 +21,16 @@ _YEAR = re.compile(r"\b(?:in|back in|during|since)?\s*((?:19|20)\d\d)\b")
 _LAST = re.compile(r"\blast\s+(week|month|year)\b")
 
 
+def weeks_in(amount: str, unit: str) -> float:
+    """"3", "three", "a couple of" of "weeks", "mos", "yrs" ... in weeks (1 when unreadable)."""
+    amount = amount.strip().lower()
+    try:
+        count = float(amount)
+    except ValueError:
+        count = NUMBER_WORDS.get(amount, 1)
+    return count * WEEKS_PER_UNIT.get(unit.strip().lower()[:1], 1.0)
+
+
 def weeks_ago(when: str | None, today: date | None = None) -> float | None:
     """Weeks since the time the words name; None when they name none."""
     when = (when or "").lower()
@@ -29,9 +39,7 @@ def weeks_ago(when: str | None, today: date | None = None) -> float | None:
     today = today or date.today()
     number = _AGO.search(when)
     if number:
-        raw = number.group(1)
-        count = int(raw) if raw.isdigit() else NUMBER_WORDS[raw]
-        return count * WEEKS_PER_UNIT[number.group(2)[0]]
+        return weeks_in(number.group(1), number.group(2))
     last = _LAST.search(when)
     if last:
         return {"week": 1.0, "month": 4.35, "year": 52.0}[last.group(1)]

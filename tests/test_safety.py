@@ -297,9 +297,9 @@ def test_a_long_message_is_screened_like_the_same_words_said_alone(monkeypatch, 
     """The shortcuts a long message takes (word-start candidates; with few_starts=0, rare-string
     windows for every pattern) must never change what is found: the cases of the untuned
     sets, buried in 20 KB."""
-    import bot.safety
+    import bot.safety.matching
 
-    monkeypatch.setattr(bot.safety, "_FEW_STARTS", few_starts)
+    monkeypatch.setattr(bot.safety.matching, "_FEW_STARTS", few_starts)
     different = []
     for n, (section, text) in enumerate(_set_cases()):
         if few_starts == 0 and n % 3:

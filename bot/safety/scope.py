@@ -1,0 +1,143 @@
+"""Whether a match is about the client, now: not negated, not someone else, not over, not a
+'what if' (ConText-style cues from data/safety.yml)."""
+from __future__ import annotations
+
+import bisect
+import re
+
+from .message import Message, overlaps
+from .rules import Cues, Flag, SafetyRules
+
+PART_BREAK = re.compile(r",|\s(?:and|plus|also|then)(?=\s)")
+_LIST_WORD = re.compile(r"(?<!\w)(?:or|nor)(?!\w)")
+_LIST_AFTER = re.compile(r"\s*,?\s*(?:or|nor)(?!\w)")
+#: How far back (characters) cues are looked for; keeps long unpunctuated messages fast.
+_LOOKBACK = 300
+
+
+def survives(match: re.Match, clause: tuple[int, int], msg: Message, flag: Flag,
+              rules: SafetyRules) -> bool:
+    """A match counts unless excluded, negated, about someone else, or over/hypothetical."""
+    if any(overlaps(match.span(), span) for span in msg.excluded):
+        return False
+    return not (_negated(match, clause, msg, rules)
+                or _about_someone_else(match, clause, msg, rules)
+                or _not_current(match, clause, msg, flag, rules))
+
+
+def _negated(match: re.Match, clause: tuple[int, int], msg: Message, rules: SafetyRules) -> bool:
+    cues, text = rules.cues, msg.text
+    start = _lookback_start(clause, match)
+    before = text[start:match.start()]
+    pseudo = [m.span() for m in cues.pseudo_negation.finditer(
+        text[start:min(clause[1], match.end() + _LOOKBACK)])]
+    real = [c for c in cues.negation.finditer(before)
+            if not any(s <= c.start() and c.end() <= e for s, e in pseudo)]
+    if real and _negation_reaches(before[real[-1].end():], text[match.end():clause[1]], rules):
+        return True
+    rest = text[match.end():match.end() + 80]
+    return any(p.match(rest) for p in cues.answer_negation)
+
+
+def _lookback_start(clause: tuple[int, int], match: re.Match) -> int:
+    return max(clause[0], match.start() - _LOOKBACK)
+
+
+def _negation_reaches(gap: str, after: str, rules: SafetyRules) -> bool:
+    """Whether a cue still negates a match `gap` later ("no, i have ..." does not)."""
+    cues = rules.cues
+    if len(gap.split()) > rules.settings["negation_window_words"] or gap.lstrip().startswith(","):
+        return False
+    if cues.scope_breakers.search(gap) or cues.first_person.search(gap):
+        return False
+    in_a_list = _LIST_WORD.search(gap) or _LIST_AFTER.match(after)
+    return "," not in gap or bool(in_a_list)
+
+
+def _about_someone_else(match: re.Match, clause: tuple[int, int], msg: Message,
+                        rules: SafetyRules) -> bool:
+    """'my dad had a stroke': someone else is the subject and the client is not named after."""
+    if msg.for_someone_else:
+        return False
+    before = msg.text[_lookback_start(clause, match):match.start()]
+    cues = list(rules.cues.other_person.finditer(before))
+    if not cues:
+        return False
+    return not rules.cues.first_person.search(before[cues[-1].end():] + " " + match.group(0))
+
+
+def _not_current(match: re.Match, clause: tuple[int, int], msg: Message, flag: Flag,
+                 rules: SafetyRules) -> bool:
+    """Over and done, or only a 'what if', with nothing nearby saying it is happening now."""
+    part = _part_span(msg.text, clause, match)
+    following = _following_part(msg.text, clause, part[1])
+    hypothetical = _hypothetical(match, clause, msg, rules)
+    over = not flag.counts_when_historical and _said_to_be_over(match, part, following, msg, rules)
+    if not (hypothetical or over):
+        return False
+    return not _said_to_be_current(msg.text, part[0], (following or part)[1], rules.cues)
+
+
+def _hypothetical(match: re.Match, clause: tuple[int, int], msg: Message,
+                  rules: SafetyRules) -> bool:
+    before = msg.text[_lookback_start(clause, match):match.start()]
+    return any(len(before[c.end():].split()) <= rules.settings["negation_window_words"]
+               and "," not in before[c.end():]
+               for c in rules.cues.hypothetical.finditer(before))
+
+
+def _part_span(text: str, clause: tuple[int, int], match: re.Match) -> tuple[int, int]:
+    """The comma/'and' part of the clause that holds the match (at most _LOOKBACK around it)."""
+    first = _lookback_start(clause, match)
+    last = min(clause[1], match.end() + _LOOKBACK)
+    start = max([b.end() for b in PART_BREAK.finditer(text, first, match.start())], default=first)
+    after = PART_BREAK.search(text, match.end(), last)
+    return start, after.start() if after else last
+
+
+def _following_part(text: str, clause: tuple[int, int], part_end: int) -> tuple | None:
+    """(start, end, after_a_comma) of the part after `part_end` in the clause, if any."""
+    brk = PART_BREAK.match(text, part_end, clause[1])
+    if not brk:
+        return None
+    last = min(clause[1], brk.end() + _LOOKBACK)
+    nxt = PART_BREAK.search(text, brk.end(), last)
+    return brk.end(), nxt.start() if nxt else last, brk.group(0) == ","
+
+
+def _said_to_be_over(match: re.Match, part: tuple[int, int], following: tuple | None,
+                     msg: Message, rules: SafetyRules) -> bool:
+    """A historical cue before the match in its part, just after it ("a stroke years ago"), or
+    opening the next comma part ("on blood thinners, stopped in 2019")."""
+    text, reach = msg.text, rules.settings["historical_after_window_words"]
+    for cue in rules.cues.historical.finditer(text, *part):
+        if cue.start() < match.end() or len(text[match.end():cue.start()].split()) <= reach:
+            return True
+    if following and following[2]:
+        cue = rules.cues.historical.search(text, following[0], following[1])
+        if cue and len(text[following[0]:cue.start()].split()) <= 2:
+            return True
+    return _next_clause_says_over(part[1], msg, rules)
+
+
+def _next_clause_says_over(end: int, msg: Message, rules: SafetyRules) -> bool:
+    """"... suicidal thoughts during my divorce, but that was years ago": the next sentence
+    points back at the match and says it is over."""
+    i = bisect.bisect_left(msg.clause_starts, end)
+    if i >= len(msg.clauses):
+        return False
+    start, stop = msg.clauses[i]
+    head = msg.text[start:stop].lstrip()
+    if not rules.cues.refers_back.match(head):
+        return False
+    cue = rules.cues.historical.search(head)
+    return bool(cue) and len(head[:cue.start()].split()) <= 6
+
+
+def _said_to_be_current(text: str, start: int, end: int, cues: Cues) -> bool:
+    """A 'now'/'again'/'still' that is not part of an 'over' phrase ('all good now')."""
+    over = [m.span() for m in cues.historical.finditer(text, start, end)]
+    return any(not any(overlaps(m.span(), span) for span in over)
+               for m in cues.still_current.finditer(text, start, end))
+
+
