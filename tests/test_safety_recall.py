@@ -26,6 +26,16 @@ def test_every_emergency_is_caught(figures, half):
     assert sum(f.total.values()) >= 15 * 14 and len(f.total) == 15
 
 
+@pytest.mark.parametrize("half", ["others_tune", "others_holdout"])
+def test_someone_elses_emergency_collapse_and_seizures_are_caught(figures, half):
+    """'my dad is having chest pain right now', 'my mum stopped breathing': 911 for them too.
+    The holdout half scored 18/25 on its one untouched run (README)."""
+    f = figures[half]
+    assert f.misses == [], f"{half}: missed {len(f.misses)}: {f.misses[:5]}"
+    assert sum(f.total.values()) == 25 and f.total["collapse"] == 8
+    assert f.false_alarms == [], f"{half}: {f.false_alarms}"
+
+
 @pytest.mark.parametrize("half", ["tune", "holdout", "fresh"])
 def test_false_alarms_on_hard_negatives_stay_under_five_percent(figures, half):
     f = figures[half]

@@ -58,6 +58,7 @@ class Cues:
     checked: re.Pattern = re.compile(r"(?!x)x")
     ongoing: re.Pattern = re.compile(r"(?!x)x")
     refers_back: re.Pattern = re.compile(r"(?!x)x")
+    someone_else_now: re.Pattern = re.compile(r"(?!x)x")
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,7 @@ def _build_cues(data: Mapping, terms: Mapping, source: str) -> Cues:
         hypothetical=words(people.get("hypothetical"), "hypothetical"),
         other_person=words(people.get("other_person"), "other_person"),
         first_person=words(people.get("first_person"), "first_person"),
+        someone_else_now=words(people.get("someone_else_now"), "someone_else_now"),
         booking_for_someone_else=words(people.get("booking_for_someone_else"),
                                        "booking_for_someone_else"),
         exclusions=tuple(_word_pattern([p], terms, f"{source}: exclusions", left_bounded=False)

@@ -20,9 +20,12 @@ def survives(match: re.Match, clause: tuple[int, int], msg: Message, flag: Flag,
     """A match counts unless excluded, negated, about someone else, or over/hypothetical."""
     if any(overlaps(match.span(), span) for span in msg.excluded):
         return False
-    return not (_negated(match, clause, msg, rules)
-                or _about_someone_else(match, clause, msg, rules)
-                or _not_current(match, clause, msg, flag, rules))
+    if _negated(match, clause, msg, rules):
+        return False
+    if _about_someone_else(match, clause, msg, rules) and not (
+            flag.outcome == "urgent" and _happening_to_them_now(clause, msg, rules)):
+        return False
+    return not _not_current(match, clause, msg, flag, rules)
 
 
 def _negated(match: re.Match, clause: tuple[int, int], msg: Message, rules: SafetyRules) -> bool:
@@ -64,6 +67,11 @@ def _about_someone_else(match: re.Match, clause: tuple[int, int], msg: Message,
     if not cues:
         return False
     return not rules.cues.first_person.search(before[cues[-1].end():] + " " + match.group(0))
+
+
+def _happening_to_them_now(clause: tuple[int, int], msg: Message, rules: SafetyRules) -> bool:
+    """'my dad is having chest pain right now': someone else's emergency is still one."""
+    return bool(rules.cues.someone_else_now.search(msg.text, *clause))
 
 
 def _not_current(match: re.Match, clause: tuple[int, int], msg: Message, flag: Flag,
