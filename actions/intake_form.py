@@ -120,15 +120,17 @@ class ValidateIntakeForm(FormValidationAction):
         if not answers_the_question(intent, text):
             # A question ("what's medical massage?", "do I need a referral?") is no wish for
             # a kind and no referral; only a concern said with it counts ("...I have sciatica").
-            said = update_concerns(None, text, entities, intent)
+            picking = tracker.get_slot("requested_slot") == "appointment_type"
+            said = update_concerns(None, text, entities, intent, picking_a_treatment=picking)
             if not (said.present() or said.goals):
                 return {}
             found = Extraction.from_dict(previous).merge(Extraction(
                 text=said.text, conditions=said.conditions, goals=said.goals))
         else:
             number = sum(1 for e in tracker.events if e.get("event") == "user") or None
-            found = update_concerns(previous, text, entities, intent, asked_severity=asked,
-                                    message=number)
+            found = update_concerns(
+                previous, text, entities, intent, asked_severity=asked, message=number,
+                picking_a_treatment=tracker.get_slot("requested_slot") == "appointment_type")
         updated = found.to_dict()
         if previous is None and tracker.get_slot("requested_slot") in (None, "concerns"):
             return {"concerns": updated}  # validated: an empty one gets a clear re-ask

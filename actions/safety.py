@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.records import (emergency_record, latest_user_time, record_safety,
-                         transcript_from_events)
+from bot.records import (emergency_record, latest_user_time, previous_user_text,
+                         record_safety, transcript_from_events)
 from bot.storage.outbox import save_or_queue
 
 logger = logging.getLogger(__name__)
@@ -28,9 +28,11 @@ class ActionRecordEmergency(Action):
         record = emergency_record(
             tracker.sender_id, tracker.get_latest_input_channel(), tracker.current_slot_values(),
             latest.get("text") or "", transcript_from_events(tracker.events),
-            intake_key=f"{tracker.sender_id}@{said_at or latest.get('message_id') or 'emergency'}")
+            intake_key=f"{tracker.sender_id}@{said_at or latest.get('message_id') or 'emergency'}",
+            previous_text=previous_user_text(tracker.events))
         result = save_or_queue(record)
         logger.warning("emergency intake %s: %s", result["status"], result.get("id", "-"))
-        # No booking continues after an emergency: the intake starts again from nothing,
-        # except the screen, so a later intake in this conversation is stored as urgent too.
-        return [AllSlotsReset(), SlotSet("safety", {**record_safety(record), "emergency": True})]
+        # No booking continues after an emergency: the slots are cleared except the screen,
+        # and the hold makes every later message get utter_emergency_hold (bot.policies).
+        return [AllSlotsReset(), SlotSet("safety", {**record_safety(record), "emergency": True}),
+                SlotSet("emergency_hold", True)]

@@ -521,3 +521,48 @@ def _by_minutes_only(
         if len(pool) > 1:
             return None
     return None
+
+
+# ---------------------------------------------------------------------------- names in text
+
+_TREATMENT_SUFFIX = r"(?:one|option|session|massage|therapy|release|treatment|appointment|work)"
+
+
+def treatment_name_spans(text: str, bare_words: bool = False) -> list[tuple[int, int]]:
+    """Where `text` names one of the practice's treatments ("the trigger point one",
+    "Myofascial release, 90 min"): the words that pick a treatment describe no condition.
+    `bare_words`: also a lone name word ("myofascial"), for an answer to "which one?"."""
+    pattern = _treatment_pattern(tuple(load_catalogue()), bare_words)
+    return [m.span() for m in pattern.finditer(text.lower())] if pattern else []
+
+
+_PATTERNS: dict[tuple, re.Pattern | None] = {}
+
+
+def _treatment_pattern(types: tuple[AppointmentType, ...], bare_words: bool) -> re.Pattern | None:
+    key = (types, bare_words)
+    if key not in _PATTERNS:
+        names, words = set(), set()
+        for t in types:
+            family_name = re.sub(r",?\s*\d+\s*min\w*\s*$", "", t.name.lower()).strip()
+            names.add(family_name)
+            inner = re.findall(r"\(([^)]+)\)", family_name)
+            plain = re.sub(r"\([^)]*\)", " ", family_name).replace("&", " ")
+            words.update(w for w in plain.split() + inner if w not in _NAME_STOPWORDS)
+            # aliases and techniques name the treatment with "one", "therapy"... after them
+            words.update(re.sub(rf"\s+{_TREATMENT_SUFFIX}$", "", x.lower())
+                         for x in t.techniques + t.aliases)
+
+        def phrase(p: str) -> str:
+            return r"\s*".join(re.escape(w) for w in re.split(r"\s+", p.replace("&", " & ").strip()))
+
+        named = "|".join(phrase(n) for n in sorted(names, key=len, reverse=True) if n)
+        worded = "|".join(phrase(w) for w in sorted(words, key=len, reverse=True) if len(w) > 2)
+        branches = [rf"(?:{named})(?:\s*,?\s*\d+\s*min\w*)?"] if named else []
+        if worded:
+            branches.append(rf"(?:{worded})\s+{_TREATMENT_SUFFIX}" + ("?" if bare_words else ""))
+            if bare_words:
+                branches[-1] = rf"(?:{worded})(?:\s+{_TREATMENT_SUFFIX})?"
+        _PATTERNS[key] = re.compile(r"(?<!\w)(?:" + "|".join(branches) + r")(?!\w)") \
+            if branches else None
+    return _PATTERNS[key]

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from bot import assertion, regions
 from bot.lexicon import Lexicon, Mention, load_lexicon, normalise_text
 from bot.regions import RADIATION, RADIATION_REGION, RegionPain
+from bot.text import WordRepair
 from bot.vocabulary import RELAXATION_GOALS, WELLBEING_CONDITIONS
 
 #: Entities the model is less sure of than this are left to the lookup scan.
@@ -23,13 +24,15 @@ EXTRACTION_MAX_CHARS = 2000
 NUMBER_WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 SEVERITY_NUMBER = re.compile(
-    r"(?<![\w/])(\d{1,2}(?:\.\d)?|" + "|".join(NUMBER_WORDS) + r")\s*(?:/|out of|outta|of)\s*(?:10|ten)\b")
+    r"(?<![\w/])(\d{1,2}(?:\.\d)?|" + "|".join(NUMBER_WORDS) + r"|[a-z]{5,6})\s*(?:/|out of|outta|of)\s*(?:10|ten)\b")
+#: "seveen out of ten": a number word one typo away (bot.text.WordRepair).
+_NUMBER_REPAIR = WordRepair(NUMBER_WORDS)
 SEVERITY_LEVEL = re.compile(r"\b(?:pain|level|scale|rate it|rating|about|like|say|maybe|around|roughly|probably|prob|its|it's|solid|easily)\s+(?:is\s+|at\s+)?(?:a\s+|an\s+)?(\d{1,2})(?:ish)?\b(?!\s*(?:day|week|month|year|min|hour|am|pm|%|yr|wk|mo|mth|time|x\b|years old|yo\b))")
 DURATION = re.compile(
     r"\b(?:for\s+(?:the\s+)?(?:past|last)\s+|for\s+(?:about\s+|almost\s+|over\s+|like\s+)?|"
     r"(?:past|last|about|almost|nearly|over)\s+)?"
     r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|"
-    r"a couple(?: of)?|couple(?: of)?)\s+(?:day|week|wk|month|mo|mnth|year|yr)s?\b(?:\s+ago)?"
+    r"a couple(?: of)?|couple(?: of)?)\s+(?:day|week|wk|month|mo|mnth|mnoth|mth|year|yr)s?\b(?:\s+ago)?"
     r"|\bsince\s+(?:my|the|last|early|late|i|about|around|january|february|march|april|may|june"
     r"|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct"
     r"|nov|dec|\d{4}|christmas|xmas|thanksgiving|easter|new year'?s?|summer|winter|spring|fall|high school|college|forever|"
@@ -212,7 +215,9 @@ def _severity(text: str, lowered: str, entities: list[dict], lexicon: Lexicon,
     scores = []
     for match in SEVERITY_NUMBER.finditer(lowered):
         raw = match.group(1)
-        value = NUMBER_WORDS.get(raw)
+        value = NUMBER_WORDS.get(raw, NUMBER_WORDS.get(_NUMBER_REPAIR.repair_word(raw)))
+        if value is None and not raw[0].isdigit():
+            continue
         value = float(raw) if value is None else value
         if 0 <= value <= 10:
             scores.append((round(value), *match.span()))
@@ -248,6 +253,21 @@ def _about_a_complaint(lowered: str, start: int, end: int, complaints) -> bool:
 SENTENCE_BREAK = re.compile(r"[.!?;\n]|,?\s+(?:now|but|and now|these days|currently)\b")
 
 
+def duration_in(text: str) -> tuple[str | None, tuple[int, int] | None]:
+    """How long, in an answer to "how long has it been going on?" (no complaint named in
+    it: the one asked about), and where the client said it."""
+    text = (text or "")[:EXTRACTION_MAX_CHARS]
+    found = _duration(normalise_text(text), text, None)
+    at = text.find(found) if found else -1
+    return (found, (at, at + len(found))) if at >= 0 else (None, None)
+
+
+#: "worse when I stand for a long time": how long an activity lasts, not the complaint.
+_ACTIVITY_BEFORE = re.compile(r"\b(?:stand|standing|sit|sitting|walk|walking|drive|driving|lie|"
+                              r"lying|lay|laying|type|typing|work|working|run|running|be|been "
+                              r"on my feet|on my feet)\s+(?:\w+\s+)?$")
+
+
 def _duration(lowered: str, text: str, conditions: list | None = None) -> str | None:
     """How long the complaint has gone on: a time expression in a sentence about a present
     complaint (not an age, "78 years old", nor another event's date)."""
@@ -259,6 +279,8 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
         if re.match(r"\s+old\b|\s*\)?\s*(?:pregnant|along|preg|gestation)", lowered[match.end():]) \
                 or re.search(r"(?:pregnan\w*|expecting)\W{0,3}$", lowered[:match.start()]):
             continue  # an age, or how far along a pregnancy is
+        if _ACTIVITY_BEFORE.search(lowered[max(0, match.start() - 30):match.start()]):
+            continue
         if present:
             start = max([b.end() for b in SENTENCE_BREAK.finditer(lowered, 0, match.start())],
                         default=0)
@@ -279,11 +301,17 @@ def _referral(lowered: str) -> bool | None:
 
 
 def extract(text: str, entities: list[dict] | None = None, intent: str | None = None,
-            lexicon: Lexicon | None = None) -> Extraction:
+            lexicon: Lexicon | None = None, picking_a_treatment: bool = False) -> Extraction:
     """Everything one message says about the client's concerns (its first
     EXTRACTION_MAX_CHARS characters: longer messages are asked to be shortened, and the
-    region and assertion rules are not linear in the length; the safety screen reads all)."""
-    text = (text or "")[:EXTRACTION_MAX_CHARS]
+    region and assertion rules are not linear in the length; the safety screen reads all).
+
+    The practice's treatment names are no concern ("the trigger point one" is no tension);
+    `picking_a_treatment` (the answer to "which one?") also drops a lone name word."""
+    text = original = (text or "")[:EXTRACTION_MAX_CHARS]
+    from bot.catalogue import treatment_name_spans
+
+    named = treatment_name_spans(text, picking_a_treatment)
     lexicon = lexicon or load_lexicon()
     lowered = normalise_text(text)
     mentions = _mentions(text, entities or [], lexicon)
@@ -293,6 +321,9 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     condition_mentions = mentions["condition"] + regions.region_conditions(
         text, lowered, parts, mentions["condition"], pains, lexicon)
     condition_mentions += _activity_injuries(lowered, text, condition_mentions, lexicon)
+    condition_mentions = [m for m in condition_mentions if not (
+        m.id == "overuse_injury" and _AGGRAVATOR_LEAD.search(lowered[max(0, m.start - 40):m.start]))
+        and not any(start < m.end and m.start < end for start, end in named)]
     condition_mentions += [Mention("condition", implied, m.text, m.start, m.end)
                            for m in list(condition_mentions)
                            for implied in lexicon.implied_conditions.get(normalise_text(m.text), [])]
@@ -340,7 +371,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         ("severity", _source(text, severity[1:] if severity else None)),
         ("duration", _source(text, (at, at + len(duration)) if at >= 0 else None))) if found}
     return Extraction(
-        text=text,
+        text=original,
         conditions=conditions,
         goals=list(dict.fromkeys(goals)),
         severity=severity[0] if severity else None,
@@ -401,6 +432,10 @@ def _listed_with(part: Mention | None, parts: list[Mention], lowered: str) -> li
     return listed
 
 
+#: "worse when I type all day": the job makes it worse, which is no injury said.
+_AGGRAVATOR_LEAD = re.compile(r"\b(?:when|while|whenever|if|after)\s+(?:i\s+|im\s+|i'm\s+)?(?:\w+\s+){0,2}$")
+
+
 def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
                        lexicon: Lexicon) -> list[Mention]:
     """Pain from a sport is a sports injury, pain from the job an overuse injury (lookups)."""
@@ -414,6 +449,8 @@ def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
         for activity in lexicon.scan(text, label):
             sentence_has_pain = any(regions.same_sentence(lowered, activity.start, c.start)
                                     for c in present_pain)
+            if _AGGRAVATOR_LEAD.search(lowered[max(0, activity.start - 40):activity.start]):
+                continue
             injured = label == "work_activity" or INJURY_WORD.search(lowered) \
                 or re.search(r"\b(?:from|after)\s+(?:\w+\s+){0,2}$", lowered[:activity.start])
             if sentence_has_pain and injured:

@@ -14,7 +14,7 @@ import yaml
 from bot import catalogue, safety
 from bot.config import DATA_DIR
 from bot.classification import Classification, classify
-from bot.extraction import EXTRACTION_MAX_CHARS, Extraction, extract
+from bot.extraction import EXTRACTION_MAX_CHARS, Extraction, duration_in, extract
 from bot.labels import describe_condition, label
 from bot.timeexpr import weeks_ago
 
@@ -54,17 +54,23 @@ def assess(extraction: Extraction, override: str | None = None) -> Assessment:
 
 #: A lone 0-10 in the answer to "how bad is it on a scale of 0 to 10" ("5 most days").
 BARE_SEVERITY = re.compile(
-    r"(?<![\w./-])(10|[0-9])(?:ish)?(?![\w./%-]|\s*(?:days?|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|"
+    r"(?<![\w./-])(10|[0-9])(?:ish)?(?![\w/%-]|\.\d|\s*(?:days?|weeks?|wks?|months?|mos?|mths?|mnths?|years?|yrs?|hours?|hrs?|"
     r"mins?|minutes?|times|x|am|pm|o'?clock|lbs?|kg|miles?|km)\b)")
 
 
 def update_concerns(previous: dict | None, text: str, entities: list[dict],
                     intent: str | None, asked_severity: bool = False,
-                    message: int | None = None) -> Extraction:
+                    message: int | None = None, picking_a_treatment: bool = False) -> Extraction:
     """Adds one message's extraction to what the conversation said so far; a newer value
-    replaces an older one. `asked_severity`: the message answers the 0-10 question;
-    `message`: its number in the conversation, kept with the words each value came from."""
-    found = extract(text, entities, intent)
+    replaces an older one. `asked_severity`: the message answers the how long / how bad
+    question, so a bare number is the rating and a time is how long; `message`: its number
+    in the conversation, kept with the words each value came from."""
+    found = extract(text, entities, intent, picking_a_treatment=picking_a_treatment)
+    if asked_severity and found.duration is None:
+        found.duration, span = duration_in(text)
+        if span:
+            found.sources["duration"] = {"text": text[span[0]:span[1]],
+                                         "start": span[0], "end": span[1]}
     if asked_severity and found.severity is None:
         numbers = list(BARE_SEVERITY.finditer(text or ""))
         if len(numbers) == 1:

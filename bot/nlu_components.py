@@ -73,6 +73,7 @@ def _drop_duplicates(entities: List[Dict]) -> List[Dict]:
 
 
 EMERGENCY_INTENT = "report_emergency"
+SYMPTOMS_INTENT = "describe_symptoms"
 TOO_LONG_INTENT = "message_too_long"
 FULL_TEXT = "intake_full_text"
 POSSIBLE_EMERGENCY = "possible_emergency"
@@ -146,10 +147,16 @@ class RedFlagIntentGuard(_RuleComponent):
                 # The rules decide emergencies (measured, tuned, the same in `assess`); the
                 # model alone sent lymphedema and whiplash clients to 911. A confident model
                 # still gets the client asked "is this happening now?" (actions/intake_form).
-                if (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) >= min_confidence:
-                    message.set(POSSIBLE_EMERGENCY, True, add_to_output=True)
                 others = [r for r in ranking if r.get(INTENT_NAME_KEY) not in
                           (EMERGENCY_INTENT, "nlu_fallback")]
+                if (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) >= min_confidence:
+                    message.set(POSSIBLE_EMERGENCY, True, add_to_output=True)
+                    # a confident model leaves every other intent near zero: the runner-up
+                    # is noise ("my left arm feels numb" came out as start_over). It is a
+                    # description of symptoms.
+                    others = [{INTENT_NAME_KEY: SYMPTOMS_INTENT,
+                               PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY)}] + [
+                        r for r in others if r.get(INTENT_NAME_KEY) != SYMPTOMS_INTENT]
                 if others:
                     message.set(INTENT, others[0], add_to_output=True)
                     message.set(INTENT_RANKING_KEY, others, add_to_output=True)

@@ -16,7 +16,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 EMERGENCY_INTENT = "report_emergency"
-AFTER = {"utter_emergency": "action_record_emergency"}
+EMERGENCY_ANSWERS = ("utter_emergency", "utter_emergency_crisis")
+HOLD_ANSWERS = ("utter_emergency_hold", "utter_emergency_hold_crisis")
+AFTER = {answer: "action_record_emergency" for answer in EMERGENCY_ANSWERS}
 
 
 class _DecidingPolicy(Policy):
@@ -56,9 +58,9 @@ class EmergencyPolicy(_DecidingPolicy):
 def next_emergency_action(tracker: DialogueStateTracker) -> Optional[str]:
     latest = tracker.latest_action_name
     if not _emergency_turn(tracker):
-        return None
+        return _hold_action(tracker)
     if latest in ("action_listen", "action_session_start") and _user_spoke_last(tracker):
-        return "utter_emergency"
+        return "utter_emergency_crisis" if _crisis(tracker) else "utter_emergency"
     if latest in AFTER:
         return AFTER[latest]
     if latest == "action_record_emergency":
@@ -68,6 +70,43 @@ def next_emergency_action(tracker: DialogueStateTracker) -> Optional[str]:
     return None
 
 
+def _hold_action(tracker: DialogueStateTracker) -> Optional[str]:
+    """After an emergency nothing is booked in the conversation: every message gets the hold
+    answer (what to do, what happens next), whatever it says."""
+    if not tracker.get_slot("emergency_hold"):
+        return None
+    latest = tracker.latest_action_name
+    if latest in ("action_listen", "action_session_start") and _user_spoke_last(tracker):
+        from bot.safety import crisis_flags
+
+        flags = (tracker.get_slot("safety") or {}).get("red_flags") or []
+        return HOLD_ANSWERS[1] if set(flags) & crisis_flags() else HOLD_ANSWERS[0]
+    if latest in HOLD_ANSWERS:
+        return "action_deactivate_loop" if tracker.active_loop_name else "action_listen"
+    if latest == "action_deactivate_loop" and _after_hold(tracker):
+        return "action_listen"
+    return None
+
+
+def _after_hold(tracker: DialogueStateTracker) -> bool:
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, ActionExecuted) and event.action_name in HOLD_ANSWERS:
+            return True
+    return False
+
+
+def _crisis(tracker: DialogueStateTracker) -> bool:
+    """The latest message raised a flag whose answer is the crisis line (data/safety.yml)."""
+    from bot.safety import crisis_flags, screen
+
+    message = tracker.latest_message
+    return bool(set(screen(message.text or "").red_flags) & crisis_flags()) if message else False
+
+
 def _emergency_turn(tracker: DialogueStateTracker) -> bool:
     """The client reported an emergency, or said "yes" to "is this happening now?"."""
     message = tracker.latest_message
@@ -75,11 +114,25 @@ def _emergency_turn(tracker: DialogueStateTracker) -> bool:
         return False
     if (message.intent or {}).get("name") == EMERGENCY_INTENT or _answered_emergency(tracker):
         return True
+    if _emergency_with_previous(tracker):
+        return True
     if tracker.get_slot("requested_slot") != "emergency_check" or not tracker.active_loop_name:
         return False
     from bot.safety import answer_to_check
 
     return answer_to_check(message.text or "") == "yes"
+
+
+def _emergency_with_previous(tracker: DialogueStateTracker) -> bool:
+    """An emergency said across the client's last two messages (bot.safety.screen_in_context)."""
+    from rasa.shared.core.events import UserUttered
+
+    said = [e.text or "" for e in tracker.events if isinstance(e, UserUttered)]
+    if len(said) < 2 or not _user_spoke_last(tracker):
+        return False
+    from bot.safety import screen_in_context
+
+    return screen_in_context(said[-1], said[-2]).emergency
 
 
 def _answered_emergency(tracker: DialogueStateTracker) -> bool:
@@ -90,7 +143,7 @@ def _answered_emergency(tracker: DialogueStateTracker) -> bool:
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
             return False
-        if isinstance(event, ActionExecuted) and event.action_name == "utter_emergency":
+        if isinstance(event, ActionExecuted) and event.action_name in EMERGENCY_ANSWERS:
             return True
     return False
 

@@ -13,6 +13,12 @@ def latest_user_time(events: list[dict]):
     return next((e.get("timestamp") for e in reversed(events) if e.get("event") == "user"), None)
 
 
+def previous_user_text(events: list[dict]) -> str | None:
+    """The client's message before the latest one (an emergency may be said across two)."""
+    said = [e.get("text") or "" for e in events if e.get("event") == "user"]
+    return said[-2] if len(said) >= 2 else None
+
+
 def transcript_from_events(events: list[dict]) -> list[dict]:
     """Client and bot messages of a Rasa tracker's events, in order, with their times."""
     from datetime import datetime, timezone
@@ -78,9 +84,10 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
 
 
 def emergency_record(conversation_id: str, channel: str | None, slots: dict, text: str,
-                     transcript: list[dict], intake_key: str | None = None) -> dict:
+                     transcript: list[dict], intake_key: str | None = None,
+                     previous_text: str | None = None) -> dict:
     """An intake stored with status emergency and its red flags, whatever was collected."""
-    screened = safety.screen(text)
+    screened = safety.screen_in_context(text, previous_text)
     merged = safety.merge_results([safety.SafetyResult.from_dict(slots["safety"]), screened]) \
         if slots.get("safety") else screened
     # A symptom the client confirmed is happening now ("is this happening now?" - "yes").

@@ -294,6 +294,8 @@ def render(template: str, p: Persona, rng: random.Random, exp: Expected, style: 
     text = re.sub(r"\b(?:for|started|going on|it's been|for about)\s+since\b", "since", text)
     if any(w in text.lower() for w in DATA["severity_words"]):
         exp.said.add("severity_word")
+    if any(form in text.lower() for form in p.duration.get("forms") or []):
+        exp.said.add("duration")  # an opening written with its own time ("... since sat")
     return text[:1].upper() + text[1:] if template.startswith("{concern") and rng.random() < 0.5 else text
 
 

@@ -236,12 +236,12 @@ async def test_emergency_is_stored_with_its_red_flags_and_ends_the_intake(tmp_pa
     events, messages = await run(ActionRecordEmergency(), tracker(
         "my left calf is swollen hot and red since my flight", "report_emergency", FILLED))
     [stored] = json.loads(export_intakes(url))
-    # the intake starts again from nothing but the screen: a later intake in this
-    # conversation is still an emergency for staff
+    # the slots start again from nothing but the screen, and the hold: nothing more is
+    # booked in this conversation (every later message gets utter_emergency_hold)
     assert events == [AllSlotsReset(), SlotSet("safety", {
         "outcome": "urgent", "red_flags": stored["red_flags"], "cautions": stored["cautions"],
         "messages": [], "emergency": True, "reschedule": False, "evidence": {}, "checks": [],
-        "check_answers": {}})] and messages == []
+        "check_answers": {}}), SlotSet("emergency_hold", True)] and messages == []
     assert stored["status"] == "emergency" and stored["safety_outcome"] == "urgent"
     assert stored["red_flags"] and stored["appointment_type"] is None
 

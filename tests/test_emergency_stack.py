@@ -29,7 +29,7 @@ STEPS = [
 ]
 BOOKING_QUESTIONS = ["What name", "phone number or email", "days and times", "refer",
                      "insurer", "Is that all correct?", "Reply with a number", "how bad",
-                     "safety questions"]
+                     "safety questions", "What brings you in"]
 
 EMERGENCIES = {
     "concerns": "actually my chest is crushing and my left arm went numb",
@@ -96,21 +96,53 @@ def test_an_emergency_at_the_summary_and_a_second_one_both_stored(stack):
     assert len(emergency_records(stack, sender)) == 2
 
 
-def test_an_emergency_before_the_form_after_start_over_and_after_storing(stack):
+def assert_held(reply: str) -> None:
+    """After an emergency: help first, nothing booked from this chat, staff will follow up."""
+    assert "Nothing will be booked from this chat" in reply, reply
+    assert not any(q.lower() in reply.lower() for q in BOOKING_QUESTIONS), reply
+
+
+def test_after_an_emergency_nothing_is_booked_whatever_the_client_says(stack):
     sender = stack.new_sender()
     assert_emergency_answer(texts(stack.say(sender, "feels like someone is standing on my chest")))
-    stack.say(sender, "my lower back aches")
-    assert "start over" in texts(stack.say(sender, "start over")).lower()
+    for message in ["nah im ok its probly nothing, book me thurs pls", "my lower back aches",
+                    "start over", "does that mean my booking is cancelled??", "1",
+                    "ok i called 911, theyre on the way"]:
+        assert_held(texts(stack.say(sender, message)))
+    # a new emergency is still answered as one, and stored as its own record
     assert_emergency_answer(texts(stack.say(sender, "worst headache of my life came on suddenly")))
-    # a whole relaxation intake, stored, then an emergency
-    # a new intake after an emergency is still taken, with the advice repeated, and is stored
-    # as an emergency: staff, not the booking flow, decide what happens next
+    assert_held(texts(stack.say(sender, "Sunny Hope 555 201 9999")))
+    assert len(emergency_records(stack, sender)) == 2
+    assert not [i for i in exported(stack) if i["conversation_id"] == sender
+                and i["status"] != "emergency"]
+
+
+def test_an_emergency_after_the_intake_is_stored(stack):
+    sender = stack.new_sender()
     replies = [texts(stack.say(sender, m)) for m in
                ["i just want to relax", "1", "Sunny Hope", "555 201 9999", "weekends", "yes"]]
-    assert "911" in replies[0], replies[0]
-    assert len(emergency_records(stack, sender)) == 3
+    assert "is in" in replies[-1] or "request" in replies[-1].lower(), replies[-1]
     assert_emergency_answer(texts(stack.say(sender, "help my throat is closing up after a bee sting")))
-    assert len(emergency_records(stack, sender)) == 4
+    assert len(emergency_records(stack, sender)) == 1
+    assert_held(texts(stack.say(sender, "so is my appointment cancelled?")))
+
+
+def test_suicidal_thoughts_get_the_crisis_line_first_and_again_after(stack):
+    sender = stack.new_sender()
+    reply = texts(stack.say(sender, "weekends are best. honestly im thinking about ending it, "
+                                    "i have pills saved up"))
+    assert reply.index("988") < reply.index("911"), reply
+    reply = texts(stack.say(sender, "forget i said that. saturday morning works"))
+    assert_held(reply)
+    assert "988" in reply, reply
+
+
+def test_someone_elses_emergency_gets_the_emergency_answer(stack):
+    sender = stack.new_sender()
+    assert_emergency_answer(texts(stack.say(sender, "my husband is slurring his words and his "
+                                                    "face is drooping right now")))
+    [record] = emergency_records(stack, sender)
+    assert "stroke_signs" in record["red_flags"]
 
 
 def test_an_unclear_symptom_gets_one_question_and_yes_is_an_emergency(stack):

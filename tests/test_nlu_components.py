@@ -28,9 +28,17 @@ def test_an_unsure_model_only_emergency_falls_back_to_the_runner_up():
         {"name": "describe_symptoms", "confidence": 0.4}
 
 
-def test_a_confident_model_emergency_stands():
-    assert guard("something is very wrong with me", "report_emergency", 0.95)["name"] == \
-        "report_emergency"
+def test_a_confident_model_only_emergency_is_asked_about_as_a_description():
+    """The rules decide emergencies; a confident model gets the client asked "is this
+    happening now?". Its runner-up is noise then ("my left arm feels numb" was start_over)."""
+    ranking = [{"name": "report_emergency", "confidence": 0.95},
+               {"name": "start_over", "confidence": 0.0002}]
+    message = Message(data={"text": "my left arm feels numb and kinda heavy",
+                            "intent": {"name": "report_emergency", "confidence": 0.95},
+                            "intent_ranking": ranking})
+    RedFlagIntentGuard(RedFlagIntentGuard.get_default_config()).process([message])
+    assert message.get("intent") == {"name": "describe_symptoms", "confidence": 0.95}
+    assert message.get("possible_emergency") is True
 
 
 def test_entity_values_become_canonical_ids_and_unknown_ones_are_dropped():

@@ -204,6 +204,28 @@ def screen(text: str, facts: Mapping | None = None,
     return _decide(evidence, rules, checks)
 
 
+def screen_in_context(text: str, previous: str | None = None, facts: Mapping | None = None,
+                      rules: SafetyRules | None = None) -> SafetyResult:
+    """One message read with the client's message before it: "my head hurts really bad", then
+    "it came on suddenly, worst I've ever had" is one emergency said in two messages. The
+    previous message alone must not have been one (it was answered then)."""
+    rules = rules or load_safety_rules()
+    alone = screen(text, facts, rules)
+    if alone.emergency or not previous:
+        return alone
+    joined = screen(previous + ". " + text, rules=rules)
+    if not joined.emergency or screen(previous, rules=rules).emergency:
+        return alone
+    return merge_results([alone, joined], rules)
+
+
+def crisis_flags(rules: SafetyRules | None = None) -> frozenset[str]:
+    """Flags answered with the crisis line (message urgent_crisis): suicidal thoughts,
+    self-harm."""
+    rules = rules or load_safety_rules()
+    return frozenset(f.id for f in rules.flags if f.message == "urgent_crisis")
+
+
 def safety_message(key: str, rules: SafetyRules | None = None) -> str:
     """A message from data/safety.yml `messages` (the practice's wording)."""
     return (rules or load_safety_rules()).messages[key]
