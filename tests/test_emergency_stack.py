@@ -131,7 +131,8 @@ def test_suicidal_thoughts_get_the_crisis_line_first_and_again_after(stack):
     sender = stack.new_sender()
     reply = texts(stack.say(sender, "weekends are best. honestly im thinking about ending it, "
                                     "i have pills saved up"))
-    assert reply.index("988") < reply.index("911"), reply
+    answer = reply[reply.index("Thank you for telling me"):]  # after the greeting
+    assert answer.index("988") < answer.index("911"), reply
     reply = texts(stack.say(sender, "forget i said that. saturday morning works"))
     assert_held(reply)
     assert "988" in reply, reply
