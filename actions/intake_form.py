@@ -14,7 +14,8 @@ from bot import catalogue
 from bot.extraction import Extraction, extract
 from bot.intake import (answer_checks, assess, contact_from, contact_text, correction_updates,
                         insurance_from, new_safety_messages, screen_conversation,
-                        name_from, referral_provider, taken_as_given, update_concerns)
+                        name_from, referral_provider, says_when, taken_as_given,
+                        times_from_correction, TIMES_CHANGE, update_concerns)
 from bot.labels import phrase
 from bot.safety import answer_to_check, safety_message
 from bot.turns import answers_the_question, confirms, takes_over
@@ -237,6 +238,11 @@ class ValidateIntakeForm(FormValidationAction):
         return {"client_name": _message(tracker)[0]}
 
     def validate_client_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        changed = _changed_treatment(str(value or ""), tracker)
+        if changed is not None:  # "wait no actually the sports one": not a name
+            dispatcher.utter_message(text=f"Got it: {catalogue.describe(changed)}.")
+            return {"client_name": None, "appointment_type": changed.id,
+                    "client_type": changed.client_type}
         name = name_from(str(value or ""))
         if not name or len(name) > 80 or not re.search(r"[^\W\d_]", name):
             dispatcher.utter_message(text="Sorry, what name should I use?")
@@ -263,9 +269,16 @@ class ValidateIntakeForm(FormValidationAction):
         return {"contact": contact_text(phone, email), "phone": phone, "email": email}
 
     async def extract_preferred_times(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        text = _message(tracker)[0].strip()
         if not _answering(tracker, "preferred_times"):
+            # "actually make that Thursday" while another question is open
+            if tracker.get_slot("preferred_times") and TIMES_CHANGE.search(text) \
+                    and says_when(text):
+                return {"preferred_times": times_from_correction(text)[:200]}
             return {}
-        return {"preferred_times": _message(tracker)[0].strip()[:200] or None}
+        if contact_from(text, []) and not says_when(text):
+            return {}  # "sorry, my number is ...": a contact fix (extract_contact), no times
+        return {"preferred_times": text[:200] or None}
 
     async def extract_referral(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text, entities, intent = _message(tracker)
@@ -358,3 +371,21 @@ def _wanted_kind(text: str, intent: Optional[str]) -> Optional[str]:
     if match:
         return "relaxation" if match.group(1).lower().startswith("relax") else "medical"
     return None
+
+
+_CHANGE_OF_MIND = re.compile(r"^\W*(?:wait|actually|no|nope|sorry|oops|hmm|change|switch|make it)\b",
+                             re.IGNORECASE)
+
+
+def _changed_treatment(text: str, tracker: Tracker):
+    """The treatment a message switches to when it names one ("wait, the sports one"),
+    resolved against the list shown; None when it is no such change."""
+    if not (catalogue.treatment_name_spans(text) or _CHANGE_OF_MIND.search(text)):
+        return None
+    by_id = {t.id: t for t in catalogue.load_catalogue()}
+    offered = [by_id[i] for i in tracker.get_slot("recommended_types") or [] if i in by_id]
+    if not offered or not catalogue.treatment_name_spans(text, bare_words=True):
+        return None
+    chosen = catalogue.find_appointment_type(text, offered)
+    return chosen if chosen is not None and chosen.id != tracker.get_slot("appointment_type") \
+        else None

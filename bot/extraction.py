@@ -27,7 +27,7 @@ SEVERITY_NUMBER = re.compile(
     r"(?<![\w/])(\d{1,2}(?:\.\d)?|" + "|".join(NUMBER_WORDS) + r"|[a-z]{5,6})\s*(?:/|out of|outta|of)\s*(?:10|ten)\b")
 #: "seveen out of ten": a number word one typo away (bot.text.WordRepair).
 _NUMBER_REPAIR = WordRepair(NUMBER_WORDS)
-SEVERITY_LEVEL = re.compile(r"\b(?:pain|level|scale|rate it|rating|about|like|say|maybe|around|roughly|probably|prob|its|it's|solid|easily)\s+(?:is\s+|at\s+)?(?:a\s+|an\s+)?(\d{1,2})(?:ish)?\b(?!\s*(?:day|week|month|year|min|hour|am|pm|%|yr|wk|mo|mth|time|x\b|years old|yo\b))")
+SEVERITY_LEVEL = re.compile(r"\b(?:pain|level|scale|rate it|rating|about|like|say|maybe|around|roughly|probably|prob|its|it's|solid|easily)\s+(?:is\s+|at\s+)?(?:a\s+|an\s+)?(\d{1,2})(?:ish)?\b(?![:.]\d)(?!\s*(?:day|week|month|year|min|hour|am|pm|%|yr|wk|mo|mth|time|x\b|years old|yo\b))")
 DURATION = re.compile(
     r"\b(?:for\s+(?:the\s+)?(?:past|last)\s+|for\s+(?:about\s+|almost\s+|over\s+|like\s+)?|"
     r"(?:past|last|about|almost|nearly|over)\s+)?"

@@ -54,7 +54,7 @@ def assess(extraction: Extraction, override: str | None = None) -> Assessment:
 
 #: A lone 0-10 in the answer to "how bad is it on a scale of 0 to 10" ("5 most days").
 BARE_SEVERITY = re.compile(
-    r"(?<![\w./-])(10|[0-9])(?:ish)?(?![\w/%-]|\.\d|\s*(?:days?|weeks?|wks?|months?|mos?|mths?|mnths?|years?|yrs?|hours?|hrs?|"
+    r"(?<![\w./-])(10|[0-9])(?:ish)?(?![\w/%-]|[.:]\d|\s*(?:days?|weeks?|wks?|months?|mos?|mths?|mnths?|years?|yrs?|hours?|hrs?|"
     r"mins?|minutes?|times|x|am|pm|o'?clock|lbs?|kg|miles?|km)\b)")
 
 
@@ -330,12 +330,15 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
         if updates["insurance"] is None:
             del updates["insurance"]
     concerns = _corrected_concerns(slots.get("concerns"), text, entities)
+    timed = _corrected_rating_and_time(concerns or slots.get("concerns"), text)
+    if timed is not None:
+        concerns = timed
     if concerns is not None:
         updates["concerns"] = concerns
     chosen = catalogue.find_appointment_type(text, [])
     if chosen and re.search(r"\d+\s*min|\b(?:massage|therapy|drainage|release|tissue|swedish|neuromuscular|lymphatic|myofascial)\b", text, re.I):
         updates["appointment_type"] = chosen.id
-    if not updates and TIMES_CORRECTION.search(text or ""):
+    if not updates and TIMES_CORRECTION.search(text or "") and says_when(text):
         updates["preferred_times"] = times_from_correction(text)
     return updates
 
@@ -346,17 +349,39 @@ NOT_A_SIDE = re.compile(r"\b(?:looks|look|that'?s|thats|sounds|is|it'?s|all|you'
                         re.IGNORECASE)
 
 
+def _corrected_rating_and_time(concerns: dict | None, text: str) -> dict | None:
+    """"pain is 5 not 3", "it's been going on since january": a newer rating or time."""
+    said = extract(text)
+    duration, _ = duration_in(text) if said.duration is None else (said.duration, None)
+    if said.severity is None and duration is None:
+        return None
+    updated = Extraction.from_dict(concerns)
+    if said.severity is not None:
+        updated.severity = said.severity
+    if duration is not None:
+        updated.duration = duration
+    return updated.to_dict()
+
+
 def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) -> dict | None:
     """Applies a corrected region or side to the concern it is about."""
     old = Extraction.from_dict(previous)
     text = NOT_A_SIDE.sub(" ", text or "")
     new = extract(text, entities)
+    if not new.conditions and re.search(r"\b(?:too|also|as well|and)\b", text, re.I):
+        # "it's my hips too": a region added at the summary is pain there
+        new = extract(text + ", it hurts", entities)
     sides = re.findall(r"\b(left|right|both)\b", text, re.I)
     if not new.conditions and not sides:
         return None
     if not new.conditions and old.present():
-        main = old.present()[0]
-        main.side = sides[0].lower()
+        region = extract(text + ", it hurts", entities).present()
+        regions_said = {c.body_part for c in region if c.body_part}
+        main = next((c for c in old.present() if c.body_part in regions_said), old.present()[0])
+        was, main.side = main.side, sides[0].lower()
+        for other in old.present():  # "a pulled left hamstring": the injury is on that side too
+            if other is not main and other.body_part is None and other.side == was and was:
+                other.side = main.side
         return old.to_dict()
     merged = old
     for cond in new.present():
@@ -401,7 +426,8 @@ _NAME_LEAD = re.compile(
     r"(?:(?:it'?s|its)\s+under|put\s+(?:it|me)\s+(?:down\s+)?under|"
     r"(?:my\s+)?(?:full\s+)?name(?:'s|\s+is|:)?|i'?m|i\s+am|it'?s|its|this\s+is|call\s+me|"
     r"you\s+can\s+call\s+me|under|"
-    r"the\s+name\s+is|book\s+it\s+under|for)\s+", re.IGNORECASE)
+    r"the\s+name\s+is|book\s+it\s+under|for)\s+"
+    r"(?:(?:just|only|simply)\s+)?", re.IGNORECASE)
 #: A phone number or email given with the name ("Dawn Summers - +14047338550"): contact, not
 #: part of the name (it fills the contact from the same message).
 _CONTACT_IN_NAME = re.compile(
@@ -414,7 +440,8 @@ _NAME_CUT = re.compile(
     r"\s+(?=(?:my|the) (?:number|phone|cell|email|mobile)\b))\s*"
     r"(?=(?:that'?s|thats|spelled|spelt|it'?s|its|and|but|my|i|i'?m|you|u|call|text|reach|"
     r"email|phone|number|cell|mobile|the|for|thanks|thank|pls|please)\b)", re.IGNORECASE)
-_NAME_TAIL = re.compile(r"[\s,.!]+(?:thanks?|thank\s+you|thx|ty|please|pls|plz)?[\s.!]*$",
+_NAME_TAIL = re.compile(r"[\s,.!(]+(?:(?:as|like)\s+i\s+(?:said|mentioned|wrote|told\s+you)(?:\s+before|"
+                        r"\s+earlier|\s+already)?\)?|thanks?|thank\s+you|thx|ty|please|pls|plz)?[\s.!)]*$",
                         re.IGNORECASE)
 
 
@@ -456,6 +483,24 @@ _TIMES_LEAD = re.compile(
 _TIMES_TAIL = re.compile(
     r"\s*(?:(?:are|is|would be|work|works|would work)\s+(?:much\s+|a lot\s+)?(?:better|best|easier|good|"
     r"fine|great)(?:\s+for me)?|instead|please|pls|thanks?|thank you)[\s.!]*$", re.IGNORECASE)
+
+
+#: Words that say when a client can come ("tue", "mornings", "after 5", "any time").
+TIME_WORDS = re.compile(
+    r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|s|nesday|rsday|urday)?s?\b|"
+    r"\b(?:weekdays?|weekends?|mornings?|afternoons?|evenings?|nights?|lunch\w*|noon|midday|"
+    r"anytime|any time|whenever|flexible|today|tomorrow|tmrw|next week|this week|asap)\b|"
+    r"\b\d{1,2}(?::\d\d)?\s*(?:am|pm|a\.m\.|p\.m\.)|\b(?:after|before|around|at|by)\s+\d{1,2}\b",
+    re.IGNORECASE)
+#: "actually make that Thursday": a change of the times, whatever was asked.
+TIMES_CHANGE = re.compile(r"^\W*(?:(?:oh|oops|sorry|wait|actually|hmm|also)\b[,!.\s]*)+"
+                          r"(?:(?:can (?:we|you) )?(?:make|change|switch) (?:it|that|the (?:time|day)s?)"
+                          r"(?: to)?|i'?d (?:prefer|rather)|(?:\w+ )?(?:are|is) better)",
+                          re.IGNORECASE)
+
+
+def says_when(text: str) -> bool:
+    return bool(TIME_WORDS.search(text or ""))
 
 
 def times_from_correction(text: str) -> str:

@@ -48,8 +48,9 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
     chosen = None if chosen == "undecided" else chosen
     outcome = safety.get("outcome", "book")
     status = {"urgent": "emergency", "clearance_needed": "needs_clearance"}.get(outcome, "new")
-    if status == "new" and "concerns" in given:
-        status = "needs_followup"  # the bot could not tell what the client wants
+    if status == "new" and ("concerns" in given or "confirm" in given):
+        # the bot could not tell what the client wants, or what they wanted changed
+        status = "needs_followup"
     return {
         "conversation_id": conversation_id,
         **({"intake_key": intake_key} if intake_key else {}),

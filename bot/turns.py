@@ -24,7 +24,8 @@ WEAK_INTENTS = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "out_of
 INTAKE_INTENT = "describe_symptoms"
 
 _QUESTION = re.compile(
-    r"\?|^\s*(?:(?:so|and|but|also|ok|okay|hi|hey|hello)[,\s]+)?(?:what|whats|what's|when|where|"
+    r"\?|^\s*(?:(?:so|and|but|also|ok|okay|hi|hey|hello|wait|oh|um|umm|hmm|actually|sorry|oops|"
+    r"quick question|btw)[,.!\s]+){0,3}(?:what|whats|what's|when|where|"
     r"which|who|why|how|do|does|did|can|could|is|are|will|would|should|may|any)\b",
     re.IGNORECASE)
 

@@ -184,6 +184,7 @@ class Expected:
     referral: bool | None = None
     insurer: str | None = None       # "self-pay" or the insurer's name
     conditions: list[dict] = field(default_factory=list)
+    origin: list[str] = field(default_factory=list)  # the concern key of each condition
     also_ok: set = field(default_factory=set)
     severity: int | None = None
     duration: str | None = None      # normalised key, e.g. "3 week"
@@ -208,6 +209,7 @@ def expected_for(p: Persona) -> Expected:
         spec = DATA["concerns"][c["key"]]
         for cond in spec["conditions"]:
             exp.conditions.append({k: (c["side"] if v == "{side}" else v) for k, v in cond.items()})
+            exp.origin.append(c["key"])  # which concern each expected condition comes from
         exp.also_ok |= set(spec.get("also_ok") or [])
     if p.goal:
         exp.also_ok |= set(DATA["relaxation"][p.goal].get("also_ok") or [])
@@ -226,7 +228,7 @@ def normalise_duration(text: str | None) -> str:
         text = re.sub(rf"\b{word}\b", str(n), text)
     text = re.sub(r"\b(?:a|an|one)\s+(?=(?:day|week|month|year|wk|mo|yr))", "1 ", text)
     text = re.sub(r"\b(\d+)\s*(?:wks?|weeks?)\b", r"\1 week", text)
-    text = re.sub(r"\b(\d+)\s*(?:mos?|mths?|months?)\b", r"\1 month", text)
+    text = re.sub(r"\b(\d+)\s*(?:mos?|mths?|mnths?|mnoths?|months?)\b", r"\1 month", text)
     text = re.sub(r"\b(\d+)\s*(?:yrs?|years?)\b", r"\1 year", text)
     text = re.sub(r"\b(\d+)\s*(?:days?|d)\b", r"\1 day", text)
     return text
@@ -661,9 +663,9 @@ class Client:
             c = next(c for c in p.concerns if c["side"])
             old = c["side"]
             new = "right" if old == "left" else "left"
-            if not plain:
-                for cond in exp.conditions:
-                    if cond.get("side") == old:
+            if not plain:  # only the corrected concern's conditions change side
+                for cond, origin in zip(exp.conditions, exp.origin):
+                    if origin == c["key"] and cond.get("side") == old:
                         cond["side"] = new
                 self._old_side = old
             else:

@@ -311,3 +311,27 @@ def test_a_long_message_is_screened_like_the_same_words_said_alone(monkeypatch, 
                 buried.outcome, sorted(buried.red_flags), sorted(buried.checks)):
             different.append((section, text, alone.outcome, buried.outcome))
     assert different == []
+
+
+@pytest.mark.parametrize("text", [
+    "avoid my forearms pls, i cut myself last night and i want to do it again tonight",
+    "i keep wanting to hurt myself. need a massage for stress",
+    "type 1 diabetic, skipped lunch, now im shaky sweaty confused and my vision is weird",
+    "my dad is having chest pain right now and hes sweating a lot",
+    "found my neighbour unresponsive on her porch",
+])
+def test_found_in_a_client_style_test_urgent(text):
+    """Phrasings a client-style test found missed (2026-12-06); an urge to self-harm is a
+    crisis now, never the "is this happening now?" question."""
+    result = screen(text)
+    assert result.outcome == "urgent" and not result.checks, result
+
+
+@pytest.mark.parametrize("text", [
+    "booking for myself, my husband is gonna have a heart attack when he sees the price lol",
+    "my kids are gonna give me a stroke i swear lol. need a relaxing massage asap",
+    "my lower back keeps seizing up when I bend",
+    "my son gets seizures but they are controlled with meds, can he book a massage for his back?",
+])
+def test_found_in_a_client_style_test_not_urgent(text):
+    assert screen(text).outcome != "urgent", screen(text)

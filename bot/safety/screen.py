@@ -143,7 +143,9 @@ def _find(flag: Flag, msg: Message, rules: SafetyRules) -> tuple[str | None, boo
         span = _phrase_span(parts, msg, flag, rules)
         if span is None:
             continue
-        if flag.outcome == "urgent" and _episodic(msg, span, rules) \
+        # a crisis (suicidal thoughts, self-harm) is never asked "is this happening now?"
+        if flag.outcome == "urgent" and flag.message != "urgent_crisis" \
+                and _episodic(msg, span, rules) \
                 and not (_acute(msg, span, rules) or _ongoing(msg, span, rules)):
             check = check or span
             continue
@@ -152,7 +154,8 @@ def _find(flag: Flag, msg: Message, rules: SafetyRules) -> tuple[str | None, boo
         span = _phrase_span(parts, msg, flag, rules)
         if span is None:
             continue
-        if _acute(msg, span, rules) and not _episodic(msg, span, rules):
+        if flag.message == "urgent_crisis" or (
+                _acute(msg, span, rules) and not _episodic(msg, span, rules)):
             return msg.text[span[0]:span[1]], False
         check = check or span
     return (msg.text[check[0]:check[1]], True) if check else (None, False)
