@@ -27,11 +27,11 @@ SEVERITY_NUMBER = re.compile(
     r"(?<![\w/])(\d{1,2}(?:\.\d)?|" + "|".join(NUMBER_WORDS) + r"|[a-z]{5,6})\s*(?:/|out of|outta|of)\s*(?:10|ten)\b")
 #: "seveen out of ten": a number word one typo away (bot.text.WordRepair).
 _NUMBER_REPAIR = WordRepair(NUMBER_WORDS)
-SEVERITY_LEVEL = re.compile(r"\b(?:pain|level|scale|rate it|rating|about|like|say|maybe|around|roughly|probably|prob|its|it's|solid|easily)\s+(?:is\s+|at\s+)?(?:a\s+|an\s+)?(\d{1,2})(?:ish)?\b(?![:.]\d)(?!\s*(?:day|week|month|year|min|hour|am|pm|%|yr|wk|mo|mth|time|x\b|years old|yo\b))")
+SEVERITY_LEVEL = re.compile(r"\b(?:pain|level|scale|rate it|rating|about|like|say|maybe|around|roughly|probably|prob|its|it's|solid|easily)\s+(?:is\s+|at\s+)?(?:a\s+|an\s+)?(\d{1,2}|" + "|".join(w for w in NUMBER_WORDS if w != "one") + r")(?:ish)?\b(?![:.]\d)(?!\s*(?:day|week|month|year|min|hour|am|pm|%|yr|wk|mo|mth|time|x\b|years old|yo\b))")
 DURATION = re.compile(
     r"\b(?:for\s+(?:the\s+)?(?:past|last)\s+|for\s+(?:about\s+|almost\s+|over\s+|like\s+)?|"
     r"(?:past|last|about|almost|nearly|over)\s+)?"
-    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|"
+    r"(?:\d+(?:ish)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|"
     r"a couple(?: of)?|couple(?: of)?)\s+(?:day|week|wk|month|mo|mnth|mnoth|mth|year|yr)s?\b(?:\s+ago)?"
     r"|\bsince\s+(?:my|the|last|early|late|i|about|around|january|february|march|april|may|june"
     r"|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct"
@@ -45,7 +45,9 @@ REFERRAL = re.compile(
     r"physical therapist|neurologist|rheumatologist|np|nurse practitioner|oncologist)\.?\s+"
     r"(?:\w+\s+)?(?:referred|sent|recommended|suggested|prescribed|wrote|ordered|told)"
     r"|\breferr(?:al|ed)\b|\bscript for massage\b|\bprescription for massage\b")
-NO_REFERRAL = re.compile(r"\b(?:no|not|without|don'?t have|dont have|didn'?t get|never got)\s+(?:a\s+|any\s+)?(?:referral|referred)\b")
+NO_REFERRAL = re.compile(r"\b(?:no|not|without|don'?t have|dont have|didn'?t get|never got|wasn'?t|"
+                         r"isn'?t|wasnt|isnt)\s+(?:a\s+|an\s+|any\s+)?(?:formal\s+|real\s+|official\s+|"
+                         r"proper\s+)?(?:referral|referred)\b")
 AGGRAVATION_CUE = re.compile(r"\b(?:worse|hurts?|aggravat\w*|flares?|bothers?|when|after|while|from|during|too long|triggers?)\b")
 WHEN = re.compile(
     r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|couple of)\s+"
@@ -223,8 +225,10 @@ def _severity(text: str, lowered: str, entities: list[dict], lexicon: Lexicon,
             scores.append((round(value), *match.span()))
     if not scores:
         for match in SEVERITY_LEVEL.finditer(lowered):
-            if 0 <= int(match.group(1)) <= 10:
-                scores.append((int(match.group(1)), *match.span()))
+            raw = match.group(1)
+            value = int(raw) if raw.isdigit() else NUMBER_WORDS[raw]
+            if 0 <= value <= 10:
+                scores.append((value, *match.span()))
     if not scores:
         # a severity word counts when a complaint is said in the same sentence ("need a
         # massage so bad" rates no pain)
@@ -268,6 +272,16 @@ _ACTIVITY_BEFORE = re.compile(r"\b(?:stand|standing|sit|sitting|walk|walking|dri
                               r"on my feet|on my feet)\s+(?:\w+\s+)?$")
 
 
+#: "been like this since jan": a sentence about the complaint just named.
+_REFERS_BACK = re.compile(r"\b(?:like this|like that|it'?s been|its been|it has been|been going on|"
+                          r"going on for|started|began|had it|had this)\b")
+#: "2-3x a wk", "twice a month": how often, not how long.
+_HOW_OFTEN_BEFORE = re.compile(r"(?:\d\s*x|\btimes?|\bonce|\btwice)\s*$")
+#: "no surgeries recently", "haven't had one in over a year": nothing has gone on that long.
+_NOT_BEFORE = re.compile(r"\b(?:no|not|never|haven'?t|hasn'?t|havent|hasnt|didn'?t|without)\b"
+                         r"(?:\s+\S+){0,4}\s*(?:in\s+)?$")
+
+
 def _duration(lowered: str, text: str, conditions: list | None = None) -> str | None:
     """How long the complaint has gone on: a time expression in a sentence about a present
     complaint (not an age, "78 years old", nor another event's date)."""
@@ -279,14 +293,17 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
         if re.match(r"\s+old\b|\s*\)?\s*(?:pregnant|along|preg|gestation)", lowered[match.end():]) \
                 or re.search(r"(?:pregnan\w*|expecting)\W{0,3}$", lowered[:match.start()]):
             continue  # an age, or how far along a pregnancy is
-        if _ACTIVITY_BEFORE.search(lowered[max(0, match.start() - 30):match.start()]):
+        if _ACTIVITY_BEFORE.search(lowered[max(0, match.start() - 30):match.start()]) \
+                or _HOW_OFTEN_BEFORE.search(lowered[max(0, match.start() - 12):match.start()]) \
+                or _NOT_BEFORE.search(lowered[max(0, match.start() - 40):match.start()]):
             continue
         if present:
             start = max([b.end() for b in SENTENCE_BREAK.finditer(lowered, 0, match.start())],
                         default=0)
             after = SENTENCE_BREAK.search(lowered, match.end())
             end = after.start() if after else len(lowered)
-            if not any(start <= c.start < end or start < c.end <= end for c in present):
+            if not any(start <= c.start < end or start < c.end <= end for c in present) \
+                    and not _REFERS_BACK.search(lowered, start, end):
                 continue
         found = text[match.start():match.end()]
         cut = re.search(r"\s(?:my|i|im|i'm|and|but|it|its|it's|the pain|when|which|so)\s", found.lower())
@@ -339,9 +356,16 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
             and not any(start <= p.start < end for start, end in radiation)]
         part = _part_for(mention, own_parts, lowered, lexicon)
         status = _status(text, mention, rules, cues)
-        for region_part in [part] + _listed_with(part, own_parts, lowered):
+        region_pain = set(lexicon.region_pain_condition.values())
+        fixed_place = lexicon.condition_body_part.get(mention.id) and mention.id not in region_pain
+        listed = [] if fixed_place else _listed_with(part, own_parts, lowered)
+        for region_part in [part] + listed:
+            # "my hips and lower back ache": each listed region is pain there
+            condition_id = mention.id
+            if region_part is not part and mention.id in region_pain:
+                condition_id = lexicon.region_pain_condition.get(region_part.id) or "muscle_pain"
             cond = ConditionMention(
-                id=mention.id, text=mention.text, status=status,
+                id=condition_id, text=mention.text, status=status,
                 body_part=region_part.id if region_part else lexicon.condition_body_part.get(mention.id),
                 side=_side_for(mention, region_part, mentions["side"], lowered),
                 start=mention.start, end=mention.end)
@@ -359,7 +383,9 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     conditions = _dedupe([c for c in conditions if not (
         c.id in WELLBEING_CONDITIONS and c.body_part in ("chest", "abdomen"))])
     goals = [m.id for m in mentions["goal"]
-             if assertion.assert_status(text, m.start, m.end, rules, cues) == "present"]
+             if assertion.assert_status(text, m.start, m.end, rules, cues) == "present"
+             and not _GOAL_ASKED_ABOUT.search(lowered[max(0, m.start - 60):m.start])
+             and not (m.id == "sleep" and _SLEEP_POSITION.search(lowered, m.start, m.end + 20))]
     aggravators = [m.id for m in mentions["aggravator"]
                    if AGGRAVATION_CUE.search(lowered[max(0, m.start - 40):m.end + 20])]
     severity = _severity(text, lowered, entities or [], lexicon,
@@ -420,7 +446,8 @@ def _part_for(mention: Mention, parts: list[Mention], lowered: str, lexicon: Lex
 
 
 def _listed_with(part: Mention | None, parts: list[Mention], lowered: str) -> list[Mention]:
-    """Regions listed right after the chosen one: "arthritis in my hands and knees"."""
+    """Regions listed with the chosen one: "arthritis in my hands and knees", "neck n
+    shoulders r super tight"."""
     if part is None:
         return []
     listed, last = [], part
@@ -429,6 +456,12 @@ def _listed_with(part: Mention | None, parts: list[Mention], lowered: str) -> li
                 regions.LIST_JOIN.fullmatch(lowered[last.end:other.start]):
             listed.append(other)
             last = other
+    first = part
+    for other in reversed(parts):
+        if other.end <= first.start and other.id != part.id and other not in listed and \
+                regions.LIST_JOIN.fullmatch(lowered[other.end:first.start]):
+            listed.append(other)
+            first = other
     return listed
 
 
@@ -501,7 +534,7 @@ def _surgery_status(conditions: list[ConditionMention], lowered: str) -> None:
     for cond in conditions:
         if cond.id != "post_surgical" or cond.status not in ("present", "negated"):
             continue
-        when = WHEN.search(lowered, max(0, cond.start - 60))
+        when = _when_of(lowered, cond)
         if not when or when.start() > cond.end + 60:
             continue
         weeks = weeks_ago(lowered[when.start():when.end()])
@@ -515,11 +548,27 @@ def _surgery_status(conditions: list[ConditionMention], lowered: str) -> None:
             cond.status = "historical"
 
 
+#: "what's the difference between relaxation and medical massage?": a question, no wish.
+_GOAL_ASKED_ABOUT = re.compile(r"\b(?:difference between|differences between|what'?s|whats|what is|"
+                               r"which is|compared to|vs\.?|versus)\b[^.!?]*$")
+#: "worse when I sleep on my side": a position that hurts, not a wish to sleep better.
+_SLEEP_POSITION = re.compile(r"\bsleep(?:ing)?\s+on\s+(?:my|the|your)\b")
+
+
+def _when_of(lowered: str, cond: ConditionMention) -> re.Match | None:
+    """The time said with a mention, in its own sentence ("finished my blood thinner two
+    weeks ago. My knee replacement was 6 weeks ago": six weeks)."""
+    start = max([b.end() for b in SENTENCE_BREAK.finditer(lowered, 0, cond.start)], default=0)
+    after = SENTENCE_BREAK.search(lowered, cond.end)
+    end = after.start() if after else len(lowered)
+    return WHEN.search(lowered, max(start, cond.start - 60), end)
+
+
 def _surgery(conditions: list[ConditionMention], text: str, lowered: str) -> dict | None:
     surgical = [c for c in conditions if c.id == "post_surgical" and c.status in ("present", "historical")]
     if not surgical:
         return None
-    when = WHEN.search(lowered, max(0, surgical[0].start - 60))
+    when = _when_of(lowered, surgical[0])
     return {"text": surgical[0].text,
             "when": text[when.start():when.end()] if when else None}
 
