@@ -18,7 +18,7 @@ from bot.intake import (answer_checks, assess, contact_from, contact_text, corre
                         times_from_correction, TIMES_CHANGE, update_concerns)
 from bot.labels import phrase
 from bot.safety import answer_to_check, safety_message
-from bot.turns import answers_the_question, confirms, takes_over
+from bot.turns import answers_the_question, confirms, plainly_a_question, takes_over
 
 # Slots whose answers are names, numbers or corrections, not a description of concerns.
 NOT_CONCERNS = {"client_name", "contact", "confirm"}
@@ -314,6 +314,9 @@ class ValidateIntakeForm(FormValidationAction):
 
     def validate_insurance(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if value:
+            text = _message(tracker)[0]
+            if plainly_a_question(text) and not _answered_this_turn(tracker, "utter_insurance"):
+                dispatcher.utter_message(response="utter_insurance")  # "...does it cover it?"
             return {"insurance": value}
         dispatcher.utter_message(text=phrase("insurance_unclear"))
         return {"insurance": None}  # asked once more, then taken as given (_no_loops)
@@ -389,3 +392,15 @@ def _changed_treatment(text: str, tracker: Tracker):
     chosen = catalogue.find_appointment_type(text, offered)
     return chosen if chosen is not None and chosen.id != tracker.get_slot("appointment_type") \
         else None
+
+
+def _answered_this_turn(tracker: Tracker, response: str) -> bool:
+    """A rule already sent `response` for the latest client message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == response:
+            return True
+        if event.get("event") == "action" and event.get("name") == response:
+            return True
+    return False

@@ -200,9 +200,15 @@ def insurer_named(text: str) -> str | None:
 
     names, _ = _insurers()
     lowered = " " + re.sub(r"[^\w\s'-]", " ", (text or "").lower()) + " "
+    found: dict[int, str] = {}  # where each insurer is named, longest names first
+    taken: list[tuple[int, int]] = []
     for variant in sorted(names, key=len, reverse=True):
-        if re.search(rf"(?<![\w]){re.escape(variant)}(?![\w])", lowered):
-            return names[variant]
+        for match in re.finditer(rf"(?<![\w]){re.escape(variant)}(?![\w])", lowered):
+            if not any(s < match.end() and match.start() < e for s, e in taken):
+                taken.append(match.span())
+                found.setdefault(match.start(), names[variant])
+    if found:  # "Medicare plus a Humana supplement": both, in the client's order
+        return " + ".join(dict.fromkeys(found[at] for at in sorted(found)))
     words = re.findall(r"[a-z]{5,}", lowered)
     long_names = [v for v in names if len(v) >= 5 and " " not in v]
     from bot.text import english_words
@@ -470,7 +476,12 @@ def referral_provider(text: str) -> str | None:
     match = _PROVIDER.search(text or "")
     if not match:
         return None
-    return f"Dr. {match.group(1)}" if match.group(1) else f"my {match.group(2).lower()}"
+    if match.group(1):
+        return f"Dr. {match.group(1)}"
+    named = _PROVIDER.search(text, match.end())  # "my chiropractor, Dr. Feldman"
+    if named and named.group(1) and named.start() - match.end() <= 12:
+        return f"Dr. {named.group(1)} ({match.group(2).lower()})"
+    return f"my {match.group(2).lower()}"
 
 
 _TIMES_LEAD = re.compile(

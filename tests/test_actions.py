@@ -313,3 +313,35 @@ async def test_severity_and_duration_keep_the_words_and_message_they_came_from()
     assert concerns["severity"] == 7 and concerns["sources"] == {
         "severity": {"text": "about a 7", "start": 36, "end": 45, "message": 2},
         "duration": {"text": "for 3 weeks", "start": 23, "end": 34, "message": 2}}
+
+
+# ---- issue 9: what a client-style test found --------------------------------------------
+
+async def test_an_insurer_with_a_question_keeps_the_answer_and_answers_the_question():
+    tr = tracker("Medicare. Does Medicare pay for massage?", "inform_insurance", {
+        **FILLED, **MEDICAL_CONCERNS, "pain_details": "6/10", "health_screen": "none",
+        "appointment_type": "neuromuscular_60", "referral": False, "insurance": None,
+        "requested_slot": "insurance"})
+    events, messages = await run(ValidateIntakeForm(), tr)
+    assert SlotSet("insurance", "Medicare") in events
+    assert [m.get("response") for m in messages] == ["utter_insurance"]
+
+
+async def test_a_phone_fix_at_the_times_question_is_no_times():
+    tr = tracker("sorry, my number is 617-555-0132, I transposed the digits", "correct", {
+        **RELAXATION, "appointment_type": "swedish_60", "client_name": "Dana", "contact": "x",
+        "phone": "+15552013344", "requested_slot": "preferred_times"})
+    events, _ = await run(ValidateIntakeForm(), tr)
+    assert not any(e.get("name") == "preferred_times" and e.get("value") for e in events)
+    assert SlotSet("phone", "+16175550132") in events
+
+
+async def test_a_treatment_switch_at_the_name_question_is_no_name():
+    tr = tracker("wait no actually the sports one", "choose_appointment", {
+        **RELAXATION, "client_type": "medical", "appointment_type": "deep_tissue_60",
+        "recommended_types": ["neuromuscular_60", "deep_tissue_60", "sports_60"],
+        "requested_slot": "client_name"})
+    events, messages = await run(ValidateIntakeForm(), tr)
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots.get("client_name") is None and slots["appointment_type"] == "sports_60"
+    assert messages[0]["text"].startswith("Got it: Sports")
