@@ -144,14 +144,17 @@ def contact_from(text: str, entities: list[dict]) -> dict:
     text = (text or "")[:EXTRACTION_MAX_CHARS]  # as the NLU model reads it
     for match in phonenumbers.PhoneNumberMatcher(text, DEFAULT_PHONE_REGION,
                                                  leniency=phonenumbers.Leniency.POSSIBLE):
+        if phonenumbers.is_possible_number_with_reason(match.number) == \
+                phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
+            continue  # "555-0100": no area code, staff could not call it
         found["phone"] = phonenumbers.format_number(match.number,
                                                     phonenumbers.PhoneNumberFormat.E164)
         break
     emails = [e["value"] for e in entities or [] if e.get("entity") == "email"]
     if emails and contact_patterns()["email"].fullmatch(emails[0]):
-        found["email"] = emails[0]
+        found["email"] = emails[0].lower()
     elif match := contact_patterns()["email"].search(text or ""):
-        found["email"] = match.group(0)
+        found["email"] = match.group(0).lower()
     return found
 
 
@@ -460,7 +463,9 @@ def name_from(text: str) -> str:
     name = _NAME_TAIL.sub("", name).strip(" \t,;:!\"-|/(")
     name = re.sub(r"[\s,;:/|-]+(?:phone|cell|mobile|tel|email|e-mail|number|at|or|and)\s*[:\-]?$", "",
                   name, flags=re.IGNORECASE).strip(" \t,;:!\"-|/")
-    return " ".join(name.split())
+    name = " ".join(name.split())
+    # "summer love" -> "Summer Love"; a name written with capitals is kept as written
+    return " ".join(w[:1].upper() + w[1:] for w in name.split()) if name.islower() else name
 
 
 _PROVIDER_KINDS = ("family doctor|doctor|gp|pcp|physician|chiropractor|chiro|physio|"
