@@ -291,9 +291,10 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
         r"\s+(?:day|week|wk|month|mo|mnth|year|yr)s?\b", m.group(0)), m.start()))
     for match in matches:
         if re.match(r"\s+old\b|\s*\)?\s*(?:pregnant|along|preg|gestation)", lowered[match.end():]) \
-                or re.search(r"(?:pregnan\w*|expecting)\W{0,3}$", lowered[:match.start()]):
+                or re.search(r"(?:pre?gn?\w*|expecting)\W{0,3}$", lowered[:match.start()]):
             continue  # an age, or how far along a pregnancy is
-        if _ACTIVITY_BEFORE.search(lowered[max(0, match.start() - 30):match.start()]) \
+        if (lowered.startswith("for", match.start())
+                and _ACTIVITY_BEFORE.search(lowered[max(0, match.start() - 30):match.start()])) \
                 or _HOW_OFTEN_BEFORE.search(lowered[max(0, match.start() - 12):match.start()]) \
                 or _NOT_BEFORE.search(lowered[max(0, match.start() - 40):match.start()]):
             continue
