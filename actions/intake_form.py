@@ -23,7 +23,9 @@ from bot.turns import answers_the_question, confirms, plainly_a_question, takes_
 # Slots whose answers are names, numbers or corrections, not a description of concerns.
 NOT_CONCERNS = {"client_name", "contact", "confirm"}
 CHANGE_REQUESTED = "change requested"
-SWITCH_KIND = re.compile(r"^\s*(?:the\s+)?(relaxation|relaxing|medical|therapeutic)\b", re.I)
+SWITCH_KIND = re.compile(r"^\s*(?:(?:(?:can you |could you |please )?show me|i'?d (?:like|rather)|"
+                         r"i want|let'?s (?:see|do)|what about|how about|actually)\s+)?"
+                         r"(?:the\s+)?(relaxation|relaxing|medical|therapeutic)\b", re.I)
 
 
 def _message(tracker: Tracker) -> tuple[str, list, Optional[str]]:
@@ -104,7 +106,10 @@ class ValidateIntakeForm(FormValidationAction):
         pending = (tracker.get_slot("safety") or {}).get("checks")
         slots = ["emergency_check"] if pending else []
         slots += ["concerns"]
-        slots += ["pain_details", "health_screen"] if medical else []
+        slots += ["pain_details"] if medical else []
+        # every client is asked the contraindication questions: pregnancy, clots, blood
+        # thinners, recent surgery or fever matter for a relaxation massage too
+        slots += ["health_screen"]
         slots += ["appointment_type", "client_name", "contact", "preferred_times"]
         slots += ["referral", "insurance"] if medical else []
         return slots + ["confirm"]
@@ -223,6 +228,12 @@ class ValidateIntakeForm(FormValidationAction):
         # In the order the list showed them: "the first one" is option 1 of that list.
         by_id = {t.id: t for t in catalogue.load_catalogue()}
         offered = [by_id[i] for i in tracker.get_slot("recommended_types") or [] if i in by_id]
+        if plainly_a_question(text) and offered:
+            # "what's the difference between 1 and 2?": what each is, then the same question
+            asked_about = catalogue.options_asked_about(text, offered)
+            dispatcher.utter_message(text="\n".join(
+                f"{offered.index(t) + 1}. {t.name}: {t.description}" for t in asked_about))
+            return {"appointment_type": None}
         chosen = catalogue.find_appointment_type(str(value), offered)
         if chosen is None or (chosen.client_type != current and not wanted):
             dispatcher.utter_message(response="utter_invalid_appointment_type")

@@ -523,6 +523,19 @@ def _by_minutes_only(
     return None
 
 
+def options_asked_about(text: str, offered: Sequence[AppointmentType]) -> list[AppointmentType]:
+    """The listed options a question names ("the difference between 1 and 2", "is the
+    myofascial one gentler?"); all of them when it names none."""
+    normalised = _normalise(text)
+    by_number = [offered[int(n) - 1] for n in re.findall(r"\b([1-9])\b", normalised)
+                 if int(n) <= len(offered)]
+    words = normalised.split()
+    phrases = _family_phrases(list(offered))
+    by_name = [t for t in offered if any(_phrase_in(p, words) for p in phrases.get(t.family, ()))]
+    named = list(dict.fromkeys(by_number + by_name))
+    return named or list(offered)
+
+
 # ---------------------------------------------------------------------------- names in text
 
 _TREATMENT_SUFFIX = r"(?:one|option|session|massage|therapy|release|treatment|appointment|work)"

@@ -74,7 +74,8 @@ BOOK = {"outcome": "book", "red_flags": [], "cautions": [], "messages": [], "eme
 RELAXATION = {"safety": BOOK, "concerns": {"conditions": [], "goals": ["relaxation"], "severity": None,
                            "duration": None, "aggravators": [], "surgery": None,
                            "referral": None, "preference": "relaxation"},
-              "client_type": "relaxation", "recommended_types": ["swedish_60", "swedish_90"]}
+              "client_type": "relaxation", "recommended_types": ["swedish_60", "swedish_90"],
+              "health_screen": "none"}
 
 
 async def test_relaxation_client_is_not_asked_medical_questions():
@@ -84,6 +85,14 @@ async def test_relaxation_client_is_not_asked_medical_questions():
     assert events == [SlotSet("appointment_type", "swedish_60"), SlotSet("client_type", "relaxation"),
                       SlotSet("requested_slot", "client_name")]
     assert messages == []
+
+
+async def test_a_relaxation_client_is_asked_the_safety_questions_too():
+    """Pregnancy, clots, blood thinners, a recent surgery matter for a relaxation massage."""
+    tr = tracker("i just want to relax", "want_relaxation",
+                 {**RELAXATION, "health_screen": None, "requested_slot": "concerns"})
+    events, _ = await run(ValidateIntakeForm(), tr)
+    assert events[-1] == SlotSet("requested_slot", "health_screen")
 
 
 async def test_asking_for_the_other_kind_switches_the_offer():
@@ -345,3 +354,15 @@ async def test_a_treatment_switch_at_the_name_question_is_no_name():
     slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
     assert slots.get("client_name") is None and slots["appointment_type"] == "sports_60"
     assert messages[0]["text"].startswith("Got it: Sports")
+
+
+async def test_a_question_about_the_listed_options_is_answered_and_asked_again():
+    tr = tracker("whats the diff between 1 and 2?", "choose_appointment", {
+        **MEDICAL_CONCERNS, "pain_details": "6/10", "health_screen": "none",
+        "recommended_types": ["neuromuscular_60", "myofascial_60", "deep_tissue_60"],
+        "requested_slot": "appointment_type"})
+    events, messages = await run(ValidateIntakeForm(), tr)
+    assert SlotSet("appointment_type", None) in events
+    [answer] = [m["text"] for m in messages]
+    assert answer.startswith("1. Neuromuscular therapy") and "\n2. Myofascial release" in answer
+    assert "3." not in answer
