@@ -108,8 +108,11 @@ class ValidateIntakeForm(FormValidationAction):
         slots += ["concerns"]
         slots += ["pain_details"] if medical else []
         # every client is asked the contraindication questions: pregnancy, clots, blood
-        # thinners, recent surgery or fever matter for a relaxation massage too
-        slots += ["health_screen"]
+        # thinners, recent surgery or fever matter for a relaxation massage too. Not the
+        # buyer of a gift: the person who comes is asked at their visit.
+        concerns = tracker.get_slot("concerns") or {}
+        only_a_gift = concerns.get("goals") == ["gift"] and not concerns.get("conditions")
+        slots += [] if only_a_gift and not medical else ["health_screen"]
         slots += ["appointment_type", "client_name", "contact", "preferred_times"]
         slots += ["referral", "insurance"] if medical else []
         return slots + ["confirm"]

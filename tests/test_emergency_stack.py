@@ -120,7 +120,8 @@ def test_after_an_emergency_nothing_is_booked_whatever_the_client_says(stack):
 def test_an_emergency_after_the_intake_is_stored(stack):
     sender = stack.new_sender()
     replies = [texts(stack.say(sender, m)) for m in
-               ["i just want to relax", "1", "Sunny Hope", "555 201 9999", "weekends", "yes"]]
+               ["i just want to relax", "none", "1", "Sunny Hope", "555 201 9999", "weekends",
+                "yes"]]
     assert "is in" in replies[-1] or "request" in replies[-1].lower(), replies[-1]
     assert_emergency_answer(texts(stack.say(sender, "help my throat is closing up after a bee sting")))
     assert len(emergency_records(stack, sender)) == 1

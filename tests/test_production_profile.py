@@ -45,7 +45,7 @@ def test_intake_through_postgresql_and_the_redis_lock_store(trained_model, tmp_p
     with Stack(ROOT, trained_model, tmp_path, env=env) as stack:
         assert "lock_store" in (tmp_path / "endpoints.yml").read_text()
         sender = stack.new_sender()
-        for message in ("i'd like a relaxing massage as a gift to myself", "1", "Lee Kim",
+        for message in ("i'd like a relaxing massage as a gift to myself", "none", "1", "Lee Kim",
                         "lee@example.com", "friday afternoons", "yes"):
             reply = stack.say(sender, message)
         assert "Thank you, Lee" in reply[-1]["text"]
