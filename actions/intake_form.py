@@ -13,7 +13,8 @@ from rasa_sdk.types import DomainDict
 from bot import catalogue
 from bot.extraction import Extraction, extract
 from bot.intake import (answer_checks, assess, contact_from, contact_text, correction_updates,
-                        insurance_from, new_safety_messages, screen_conversation,
+                        insurance_from, insurer_named, new_safety_messages,
+                        screen_conversation,
                         name_from, referral_provider, says_when, taken_as_given,
                         times_from_correction, TIMES_CHANGE, update_concerns)
 from bot.labels import phrase
@@ -60,6 +61,9 @@ class ValidateIntakeForm(FormValidationAction):
         slots = {**tracker.current_slot_values(),
                  **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
         events += self._no_loops(dispatcher, tracker, events, text, intent)
+        set_now = {e["name"] for e in events if e.get("event") == "slot"}
+        events += [SlotSet(name, value) for name, value in _said_early(
+            tracker, text, _message(tracker)[1], intent).items() if name not in set_now]
         previous = slots.get("safety")
         if tracker.get_slot("requested_slot") == "emergency_check":
             return events  # the answer to "is this happening now?" is not screened again
@@ -319,7 +323,9 @@ class ValidateIntakeForm(FormValidationAction):
         """An insurer or self-pay; an answer that also asks ("I have Medicare, does it cover
         it?") keeps the answer while the rule answers the question."""
         text, _, intent = _message(tracker)
-        if tracker.get_slot("requested_slot") != "insurance" or takes_over(intent):
+        if takes_over(intent):
+            return {}
+        if tracker.get_slot("requested_slot") != "insurance":
             return {}
         named = insurance_from(text)
         if named:
@@ -418,3 +424,20 @@ def _answered_this_turn(tracker: Tracker, response: str) -> bool:
         if event.get("event") == "action" and event.get("name") == response:
             return True
     return False
+
+
+def _said_early(tracker: Tracker, text: str, entities, intent) -> Dict[Text, Any]:
+    """A referral or an insurer said before its question ("Dr. Kim referred me, I have
+    Aetna"): kept, so the client is not asked again."""
+    found: Dict[Text, Any] = {}
+    if tracker.get_slot("referral") is None and tracker.get_slot("requested_slot") != "referral":
+        said = extract(text, entities, intent).referral
+        if said is not None:
+            found["referral"] = said
+            if said and referral_provider(text):
+                found["referral_provider"] = referral_provider(text)
+    if tracker.get_slot("insurance") is None and tracker.get_slot("requested_slot") != "insurance":
+        insurer = insurer_named(text)
+        if insurer:
+            found["insurance"] = insurer
+    return found

@@ -366,3 +366,12 @@ async def test_a_question_about_the_listed_options_is_answered_and_asked_again()
     [answer] = [m["text"] for m in messages]
     assert answer.startswith("1. Neuromuscular therapy") and "\n2. Myofascial release" in answer
     assert "3." not in answer
+
+
+async def test_a_referral_and_an_insurer_said_early_are_not_asked_again():
+    tr = tracker("Dr. Kim referred me for my frozen shoulder, I have Aetna", "describe_symptoms",
+                 {"safety": BOOK, "requested_slot": "concerns"})
+    events, _ = await run(ValidateIntakeForm(), tr)
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots["referral"] is True and slots["referral_provider"] == "Dr. Kim"
+    assert slots["insurance"] == "Aetna"
