@@ -15,7 +15,7 @@ from bot.extraction import Extraction, extract
 from bot.intake import (answer_checks, assess, contact_from, contact_text, correction_updates,
                         insurance_from, insurer_named, new_safety_messages,
                         screen_conversation,
-                        name_from, referral_provider, says_when, taken_as_given,
+                        latest_times, name_from, referral_provider, says_when, taken_as_given,
                         times_from_correction, TIMES_CHANGE, update_concerns)
 from bot.labels import phrase
 from bot.safety import answer_to_check, safety_message
@@ -296,7 +296,7 @@ class ValidateIntakeForm(FormValidationAction):
             return {}
         if contact_from(text, []) and not says_when(text):
             return {}  # "sorry, my number is ...": a contact fix (extract_contact), no times
-        return {"preferred_times": text[:200] or None}
+        return {"preferred_times": latest_times(text)[:200] or None}
 
     async def extract_referral(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text, entities, intent = _message(tracker)

@@ -308,7 +308,8 @@ def find_appointment_type(
     types = load_catalogue() if catalogue is None else list(catalogue)
     offered = list(offered)
     known = _unique_types(offered + types)
-    normalised = _normalise(text)
+    # "the sports one, not deep tissue": what the client does not want names nothing
+    normalised = _NOT_THIS.sub(" ", _normalise(text))
 
     bare = _bare_number(normalised)
     if bare is not None:
@@ -333,11 +334,14 @@ def find_appointment_type(
     return None
 
 
+_NOT_THIS = re.compile(r"\b(?:not|no|instead of|rather than)\s+(?:the\s+)?(?:[a-z]+\s*){1,3}?"
+                       r"(?=$|\s(?:but|and|please|pls|thanks)\b)")
+
 _COMPARISONS = {
     r"\b(?:cheap|cheaper|cheapest|less expensive|least expensive|lower price|inexpensive)\b":
         lambda t: (t.price, t.minutes),
     r"\b(?:more expensive|most expensive|pricier|priciest)\b": lambda t: (-t.price, -t.minutes),
-    r"\b(?:shorter|shortest|quicker|quickest)\b": lambda t: (t.minutes, t.price),
+    r"\b(?:short|shorter|shortest|quick|quicker|quickest)\b": lambda t: (t.minutes, t.price),
     r"\b(?:longer|longest)\b": lambda t: (-t.minutes, t.price),
 }
 

@@ -344,8 +344,15 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
         concerns = timed
     if concerns is not None:
         updates["concerns"] = concerns
-    chosen = catalogue.find_appointment_type(text, [])
-    if chosen and re.search(r"\d+\s*min|\b(?:massage|therapy|drainage|release|tissue|swedish|neuromuscular|lymphatic|myofascial)\b", text, re.I):
+    by_id = {t.id: t for t in catalogue.load_catalogue()}
+    offered = [by_id[i] for i in slots.get("recommended_types") or [] if i in by_id]
+    chosen = catalogue.find_appointment_type(text, offered)
+    if chosen is None and slots.get("appointment_type") in by_id:
+        # "the 90 min one" at the summary: the chosen treatment, another length
+        chosen = catalogue.find_appointment_type(text, [by_id[slots["appointment_type"]]])
+    if chosen and (catalogue.treatment_name_spans(text) or re.search(
+            r"\d+\s*min|\b(?:number|option|no\.?)\s*#?\d\b|#\d\b|\b(?:massage|therapy|drainage|"
+            r"release|tissue|swedish|neuromuscular|lymphatic|myofascial)\b", text, re.I)):
         updates["appointment_type"] = chosen.id
     if not updates and TIMES_CORRECTION.search(text or "") and says_when(text):
         updates["preferred_times"] = times_from_correction(text)
@@ -513,6 +520,20 @@ TIMES_CHANGE = re.compile(r"^\W*(?:(?:oh|oops|sorry|wait|actually|hmm|also)\b[,!
                           r"(?:(?:can (?:we|you) )?(?:make|change|switch) (?:it|that|the (?:time|day)s?)"
                           r"(?: to)?|i'?d (?:prefer|rather)|(?:\w+ )?(?:are|is) better)",
                           re.IGNORECASE)
+
+
+_CHANGED_MIND = re.compile(r"[.,;!]?\s*(?:hmm+\s*,?\s*)?\b(?:wait|actually|no wait|on second thought|"
+                           r"scratch that|or rather)\b[,\s]*", re.IGNORECASE)
+
+
+def latest_times(text: str) -> str:
+    """"Mornings. hmm wait, evenings are better actually" -> "evenings": the client's last
+    word on it."""
+    parts = [p for p in _CHANGED_MIND.split(text or "") if p and p.strip()]
+    last = parts[-1].strip() if parts else (text or "").strip()
+    if len(parts) > 1 and says_when(last):
+        return times_from_correction(last)
+    return (text or "").strip()
 
 
 def says_when(text: str) -> bool:

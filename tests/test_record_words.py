@@ -1,0 +1,104 @@
+"""What the client said is what is stored (issue 9): cases a client-style test found, each
+on the function that reads it (bot.intake, bot.extraction, bot.catalogue)."""
+from __future__ import annotations
+
+import pytest
+
+from bot.extraction import duration_in, extract
+from bot.intake import (contact_from, correction_updates, insurance_from, latest_times,
+                        name_from, referral_provider, update_concerns)
+
+
+@pytest.mark.parametrize(("said", "name"), [
+    ("Grace Hope, as I said", "Grace Hope"), ("My name is just Grace Hope", "Grace Hope"),
+    ("Linda Park (like I said)", "Linda Park"), ("summer love", "Summer Love"),
+    ("Rose Hill", "Rose Hill"), ("de la Cruz", "de la Cruz")])
+def test_names(said, name):
+    assert name_from(said) == name
+
+
+def test_a_number_without_an_area_code_is_no_phone_and_emails_are_lowercase():
+    assert contact_from("555-0100", []) == {}
+    assert contact_from("ROBIN.BANKS99@GMAIL.COM", []) == {"email": "robin.banks99@gmail.com"}
+
+
+@pytest.mark.parametrize(("said", "stored"), [
+    ("Medicare plus a Humana supplement plan", "Medicare + Humana"),
+    ("car insurance is paying, its Geico", "Auto insurance (PIP) + GEICO"),
+    ("none, self pay", "none (self-pay)")])
+def test_insurers(said, stored):
+    assert insurance_from(said) == stored
+
+
+def test_a_referring_provider_keeps_kind_and_name():
+    assert referral_provider("yes, my chiropractor Dr. Feldman") == "Dr. Feldman (chiropractor)"
+    assert extract("My dentist suggested massage, but it wasn't a formal referral").referral is False
+
+
+def test_the_last_word_on_times_is_kept():
+    assert latest_times("Mornings. hmm wait, evenings are better actually") == "evenings"
+    assert latest_times("tuesdays and thursdays after 4") == "tuesdays and thursdays after 4"
+
+
+@pytest.mark.parametrize(("said", "duration"), [
+    ("No surgeries recently", None),
+    ("used to get migraines but haven't had one in over a year", None),
+    ("neck n shoulders r super tight, getting headaches 2-3x a wk. been like this since jan",
+     "since jan"),
+    ("5 out of 10. gets bad when I stand for a long time", None),
+    ("prgnant, 17 weeks, lower back pain", None),
+])
+def test_durations_only_about_the_complaint(said, duration):
+    assert extract(said).duration == duration
+
+
+def test_an_answer_to_how_long_and_how_bad():
+    previous = {"conditions": [{"id": "hip_pain", "status": "present", "text": "hip",
+                                "start": 0, "end": 3}]}
+    found = update_concerns(previous, "it fllares up when I type all day. 6ish. since xmas", [],
+                            None, asked_severity=True)
+    assert (found.severity, found.duration) == (6, "since xmas")
+    assert [c.id for c in found.conditions] == ["hip_pain"]  # typing is no injury said
+    assert duration_in("it flares up when I drive and since the summer")[0] == "since the summer"
+    assert extract("seveen out of ten. worse when I go running").severity == 7
+    assert extract("thurs or fri after school, like 3:30").severity is None
+
+
+@pytest.mark.parametrize("said", ["Neuromuscular therapy (trigger point), 60 min please",
+                                  "ok the trigger point one", "Myofascial release, 90 min",
+                                  "Sports & injury recovery massage, 60 min please"])
+def test_a_treatment_name_is_no_condition(said):
+    assert extract(said).conditions == []
+
+
+def test_listed_regions_and_goals_that_are_no_goals():
+    ids = {(c.id, c.body_part) for c in extract("my hips and lower back ache").conditions}
+    assert ids == {("back_pain", "lower_back"), ("hip_pain", "hip")}
+    assert extract("What is the difference between relaxation and medical massage?").goals == []
+    assert extract("worse when I stand for long or sleep on my side").goals == []
+    assert extract("I want to sleep better and relax").goals == ["sleep", "relaxation"]
+
+
+def test_corrections_at_the_summary():
+    base = {"recommended_types": ["neuromuscular_60", "myofascial_60", "deep_tissue_60"],
+            "appointment_type": "neuromuscular_60", "preferred_times": "tue",
+            "concerns": {"conditions": [{"id": "back_pain", "status": "present", "text": "back",
+                                         "body_part": "lower_back", "side": None}],
+                         "severity": 3, "duration": "a wk"}}
+    assert correction_updates(base, "make it number 3 instead", []) == {
+        "appointment_type": "deep_tissue_60"}
+    assert correction_updates(base, "the 90 min one", []) == {"appointment_type": "neuromuscular_90"}
+    timed = correction_updates(base, "pain is 7/10 and it started 3 days ago", [])["concerns"]
+    assert (timed["severity"], timed["duration"]) == (7, "3 days ago")
+    added = correction_updates(base, "its my hips too", [])["concerns"]["conditions"]
+    assert [c["id"] for c in added] == ["back_pain", "hip_pain"]
+    assert "preferred_times" not in correction_updates(base, "it's been going on since january", [])
+
+
+def test_a_corrected_side_moves_the_injury_said_with_it():
+    said = update_concerns(None, "I have a pulled left hamstring from soccer and also left "
+                                 "shoulder pain", [], None)
+    fixed = correction_updates({"concerns": said.to_dict()},
+                               "actually it's my right hamstring, not the left", [])
+    sides = {c["id"]: c["side"] for c in fixed["concerns"]["conditions"]}
+    assert sides == {"muscle_pain": "right", "sports_injury": "right", "shoulder_pain": "left"}
