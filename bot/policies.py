@@ -83,20 +83,9 @@ def _hold_action(tracker: DialogueStateTracker) -> Optional[str]:
         return HOLD_ANSWERS[1] if set(flags) & crisis_flags() else HOLD_ANSWERS[0]
     if latest in HOLD_ANSWERS:
         return "action_deactivate_loop" if tracker.active_loop_name else "action_listen"
-    if latest == "action_deactivate_loop" and _after_hold(tracker):
+    if latest == "action_deactivate_loop" and _ran_since_the_client_spoke(tracker, HOLD_ANSWERS):
         return "action_listen"
     return None
-
-
-def _after_hold(tracker: DialogueStateTracker) -> bool:
-    from rasa.shared.core.events import ActionExecuted, UserUttered
-
-    for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
-            return False
-        if isinstance(event, ActionExecuted) and event.action_name in HOLD_ANSWERS:
-            return True
-    return False
 
 
 def _crisis(tracker: DialogueStateTracker) -> bool:
@@ -138,12 +127,16 @@ def _emergency_with_previous(tracker: DialogueStateTracker) -> bool:
 def _answered_emergency(tracker: DialogueStateTracker) -> bool:
     """utter_emergency already answered the latest user message (the chain goes on even
     after action_record_emergency reset the slots that started it)."""
+    return _ran_since_the_client_spoke(tracker, EMERGENCY_ANSWERS)
+
+
+def _ran_since_the_client_spoke(tracker: DialogueStateTracker, actions) -> bool:
     from rasa.shared.core.events import ActionExecuted, UserUttered
 
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
             return False
-        if isinstance(event, ActionExecuted) and event.action_name in EMERGENCY_ANSWERS:
+        if isinstance(event, ActionExecuted) and event.action_name in actions:
             return True
     return False
 
