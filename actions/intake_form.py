@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from bot import catalogue
 from bot.extraction import Extraction, extract
 from bot.intake import (answer_checks, assess, contact_from, contact_text, correction_updates,
-                        insurance_from, insurer_named, new_safety_messages,
+                        insurance_from, insurer_named, introduced_name, new_safety_messages,
                         screen_conversation,
                         latest_times, name_from, referral_provider, says_when, taken_as_given,
                         times_from_correction, TIMES_CHANGE, update_concerns)
@@ -262,6 +262,8 @@ class ValidateIntakeForm(FormValidationAction):
             return {"client_name": None, "appointment_type": changed.id,
                     "client_type": changed.client_type}
         name = name_from(str(value or ""))
+        if plainly_a_question(str(value or "")):
+            name = ""  # "wait which one did u pick?" is no name
         if not name or len(name) > 80 or not re.search(r"[^\W\d_]", name):
             dispatcher.utter_message(text="Sorry, what name should I use?")
             return {"client_name": None}  # None re-asks: no usable name in the answer
@@ -407,9 +409,13 @@ def _changed_treatment(text: str, tracker: Tracker):
         return None
     by_id = {t.id: t for t in catalogue.load_catalogue()}
     offered = [by_id[i] for i in tracker.get_slot("recommended_types") or [] if i in by_id]
-    if not offered or not catalogue.treatment_name_spans(text, bare_words=True):
+    picks = catalogue.treatment_name_spans(text, bare_words=True) or re.search(
+        r"\b(?:number|option|no\.?|#)?\s*[1-9]\b|\b(?:first|second|third|1st|2nd|3rd)\b", text, re.I)
+    if not offered or not picks:
         return None
-    chosen = catalogue.find_appointment_type(text, offered)
+    rest = re.sub(r"\b(?:no|nope|wait|actually|sorry|oops|hmm|instead|please|pls|change it to|"
+                  r"switch to|make it)\b", " ", text, flags=re.IGNORECASE)
+    chosen = catalogue.find_appointment_type(rest, offered)
     return chosen if chosen is not None and chosen.id != tracker.get_slot("appointment_type") \
         else None
 
@@ -427,8 +433,8 @@ def _answered_this_turn(tracker: Tracker, response: str) -> bool:
 
 
 def _said_early(tracker: Tracker, text: str, entities, intent) -> Dict[Text, Any]:
-    """A referral or an insurer said before its question ("Dr. Kim referred me, I have
-    Aetna"): kept, so the client is not asked again."""
+    """A referral, an insurer or a name said before its question ("Hi, I'm Laura Chen, Dr.
+    Kim referred me, I have Aetna"): kept, so the client is not asked again."""
     found: Dict[Text, Any] = {}
     if tracker.get_slot("referral") is None and tracker.get_slot("requested_slot") != "referral":
         said = extract(text, entities, intent).referral
@@ -436,6 +442,10 @@ def _said_early(tracker: Tracker, text: str, entities, intent) -> Dict[Text, Any
             found["referral"] = said
             if said and referral_provider(text):
                 found["referral_provider"] = referral_provider(text)
+    if tracker.get_slot("client_name") is None and tracker.get_slot("requested_slot") != "client_name":
+        name = introduced_name(text)
+        if name:
+            found["client_name"] = name
     if tracker.get_slot("insurance") is None and tracker.get_slot("requested_slot") != "insurance":
         insurer = insurer_named(text)
         if insurer:

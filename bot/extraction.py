@@ -32,7 +32,7 @@ DURATION = re.compile(
     r"\b(?:for\s+(?:the\s+)?(?:past|last)\s+|for\s+(?:about\s+|almost\s+|over\s+|like\s+)?|"
     r"(?:past|last|about|almost|nearly|over)\s+)?"
     r"(?:\d+(?:ish)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|"
-    r"a couple(?: of)?|couple(?: of)?)\s+(?:day|week|wk|month|mo|mnth|mnoth|mth|year|yr)s?\b(?:\s+ago)?"
+    r"a couple(?: of)?|couple(?: of)?)\s*(?:day|week|wk|month|mo|mnth|mnoth|mth|year|yr)s?\b(?:\s+ago)?"
     r"|\bsince\s+(?:my|the|last|early|late|i|about|around|january|february|march|april|may|june"
     r"|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct"
     r"|nov|dec|\d{4}|christmas|xmas|thanksgiving|easter|new year'?s?|summer|winter|spring|fall|high school|college|forever|"

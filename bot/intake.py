@@ -20,7 +20,8 @@ from bot.timeexpr import weeks_ago
 
 NO_INSURANCE = re.compile(r"^\s*(?:no|nope|nah|none|n|self[\s-]?pay|cash|out of pocket|no insurance|not now|no thanks?)\b", re.I)
 TIMES_CORRECTION = re.compile(r"\b(?:times?|days?|availability|schedule|mornings?|afternoons?|evenings?|weekends?|weekdays?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun|am|pm)\b", re.I)
-NAME_CORRECTION = re.compile(r"\b(?:my name is|name'?s|call me|it'?s under|put it under|spelled)\s+(.+)$", re.I)
+NAME_CORRECTION = re.compile(r"\b(?:my name is|name'?s|call me|it'?s under|put it under|spelled|"
+                             r"name (?:is wrong|should (?:just |only )?be)[,:]?(?: it should (?:just |only )?be)?)\s+(.+)$", re.I)
 
 
 @dataclass
@@ -444,6 +445,10 @@ _NAME_LEAD = re.compile(
     r"you\s+can\s+call\s+me|under|"
     r"the\s+name\s+is|book\s+it\s+under|for)\s+"
     r"(?:(?:just|only|simply)\s+)?", re.IGNORECASE)
+#: "I said it already, Rose Hill", "like I said - Rose Hill": the name after it
+_ALREADY_SAID = re.compile(r"^\W*(?:i (?:already )?(?:said|told you|gave (?:it|you)|mentioned)(?: it| that)?"
+                           r"(?: already| before| earlier)?|(?:as|like) i (?:said|told you|mentioned)"
+                           r"(?: before| already| earlier)?)\W+", re.IGNORECASE)
 #: A phone number or email given with the name ("Dawn Summers - +14047338550"): contact, not
 #: part of the name (it fills the contact from the same message).
 _CONTACT_IN_NAME = re.compile(
@@ -461,10 +466,28 @@ _NAME_TAIL = re.compile(r"[\s,.!(]+(?:(?:as|like)\s+i\s+(?:said|mentioned|wrote|
                         re.IGNORECASE)
 
 
+_INTRODUCED = re.compile(r"\b(?i:my name is|my name'?s|name is)\s+([A-Za-z][\w'-]+(?:\s+[A-Za-z][\w'-]+)?)"
+                         r"|\b(?i:this is)\s+([A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+){1,2})\b")
+_NOT_NAMES = re.compile(r"^(?:mon|tues|wednes|thurs|fri|satur|sun)day|^(?:january|february|march|april|"
+                        r"june|july|august|september|october|november|december)$", re.IGNORECASE)
+
+
+def introduced_name(text: str) -> str | None:
+    """A name the client gives unasked: anything after "my name is", two capitalised words
+    after "this is". Not after "I'm" ("I'm Really Tired"): that name is asked for."""
+    match = _INTRODUCED.search(text or "")
+    if not match:
+        return None
+    words = (match.group(1) or match.group(2)).split()
+    if match.group(2) and _NOT_NAMES.match(words[0]):
+        return None  # "this is Tuesday Morning": asked, not guessed
+    return name_from(match.group(1) or match.group(2)) or None
+
+
 def name_from(text: str) -> str:
     """The name in an answer to "what name should we use?", kept whole: "it's under Kim" ->
     "Kim", "Núñez-García", "O'Neil", "Dr. Lee", "Jo Park"."""
-    text = _CONTACT_IN_NAME.sub(" ", text or "")
+    text = _ALREADY_SAID.sub("", _CONTACT_IN_NAME.sub(" ", text or "").strip(), count=1)
     name = _NAME_LEAD.sub("", text.strip(), count=1)
     name = _NAME_CUT.split(name, maxsplit=1)[0]
     name = _NAME_TAIL.sub("", name).strip(" \t,;:!\"-|/(")
@@ -487,6 +510,11 @@ def referral_provider(text: str) -> str | None:
     """Who referred the client, when named: "Dr. Hargrove", "my chiropractor"."""
     match = _PROVIDER.search(text or "")
     if not match:
+        # "referral was from Sarah Lin at City PT": a person named after from/by
+        named = re.search(r"\b(?:from|by)\s+([A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)"
+                          r"(?:\s+(?:at|from)\s+([A-Z][\w&' ]*[\w]))?", text or "")
+        if named and re.search(r"referr|sent me|recommend", text or "", re.I):
+            return named.group(1) + (f" ({named.group(2)})" if named.group(2) else "")
         return None
     if match.group(1):
         return f"Dr. {match.group(1)}"
@@ -501,8 +529,9 @@ _TIMES_LEAD = re.compile(
     r"(?:(?:can|could) (?:we|you|it) (?:do|make it|change (?:it|that|the times?|my times?) to|"
     r"switch (?:it |the times? )?to)|"
     r"(?:please )?(?:change|switch|make) (?:it|that|the times?|my times?|times?)(?: to)?|"
-    r"(?:my )?(?:preferred )?(?:times?|availability|schedule) (?:is|are|should be)|i'?d (?:prefer|rather)|"
-    r"i prefer|prefer|instead of \S+(?: \S+)?)?\s*", re.IGNORECASE)
+    r"(?:the |my )?(?:preferred )?(?:times?|days?|availability|schedule) (?:is|are|should (?:just |only )?be)|"
+    r"i'?d (?:prefer|rather)|i prefer\b|prefer\b|instead of \S+(?: \S+)?|"
+    r"(?:i )?(?:told you|said)|(?:as|like) i (?:said|told you))?\s*", re.IGNORECASE)
 _TIMES_TAIL = re.compile(
     r"\s*(?:(?:are|is|would be|work|works|would work)\s+(?:much\s+|a lot\s+)?(?:better|best|easier|good|"
     r"fine|great)(?:\s+for me)?|instead|please|pls|thanks?|thank you)[\s.!]*$", re.IGNORECASE)
@@ -518,7 +547,9 @@ TIME_WORDS = re.compile(
 #: "actually make that Thursday": a change of the times, whatever was asked.
 TIMES_CHANGE = re.compile(r"^\W*(?:(?:oh|oops|sorry|wait|actually|hmm|also)\b[,!.\s]*)+"
                           r"(?:(?:can (?:we|you) )?(?:make|change|switch) (?:it|that|the (?:time|day)s?)"
-                          r"(?: to)?|i'?d (?:prefer|rather)|(?:\w+ )?(?:are|is) better)",
+                          r"(?: to)?|i'?d (?:prefer|rather)|(?:\w+ )?(?:are|is) better)"
+                          r"|\b(?:make it|change it to|switch (?:it )?to|move it to|doesn'?t work "
+                          r"(?:any ?more|for me)|can'?t do)\b",
                           re.IGNORECASE)
 
 
@@ -541,8 +572,17 @@ def says_when(text: str) -> bool:
 
 
 def times_from_correction(text: str) -> str:
-    """"actually late afternoons are better" -> "late afternoons"."""
-    times = _TIMES_LEAD.sub("", (text or "").strip(), count=1)
+    """"actually late afternoons are better" -> "late afternoons"; "The time is wrong, I told
+    you Friday at noon, not Wednesday" -> "Friday at noon": the part that says when, not
+    what it replaces."""
+    text = (text or "").strip()
+    parts = [p.strip() for p in re.split(r"[,;.]|\b(?:make it|change it to|switch (?:it )?to|"
+                                         r"move it to)\b", text) if p and p.strip()]
+    saying = [p for p in parts if says_when(p) and not re.match(
+        r"(?:not|no|instead of)\b|\w+day (?:doesn'?t|does not|won'?t|can'?t)", p, re.I)]
+    if saying:
+        text = saying[-1]
+    times = _TIMES_LEAD.sub("", text, count=1)
     for _ in range(2):
         times = _TIMES_TAIL.sub("", times)
     return times.strip(" ,.!") or text.strip()

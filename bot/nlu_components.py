@@ -184,10 +184,11 @@ class IntakeContentGuard(_RuleComponent):
         return {"lookups": "data/lookups"}
 
     def process(self, messages: List[Message]) -> List[Message]:
-        from bot.turns import INTAKE_INTENT, starts_the_intake
+        from bot.turns import INTAKE_INTENT, says_the_command, starts_the_intake
 
         for message in messages:
             text = message.get(TEXT) or ""
+            _unless_the_command_is_said(message, text, says_the_command)
             has_content = has_intake_content(text, message.get(ENTITIES) or [])
             message.set(INTAKE_CONTENT, has_content, add_to_output=True)
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
@@ -199,6 +200,23 @@ class IntakeContentGuard(_RuleComponent):
                     r for r in ranking if r.get(INTENT_NAME_KEY) != INTAKE_INTENT],
                     add_to_output=True)
         return messages
+
+
+COMMAND_INTENTS = ("stop", "start_over", "goodbye")
+
+
+def _unless_the_command_is_said(message: Message, text: str, says_the_command) -> None:
+    """A stop, start over or goodbye without its words is not one: the next intent the model
+    ranked is used (a name typed at the name question stays a name)."""
+    intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+    if intent not in COMMAND_INTENTS or says_the_command(intent, text):
+        return
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or []
+               if r.get(INTENT_NAME_KEY) not in COMMAND_INTENTS + ("nlu_fallback",)]
+    chosen = ranking[0] if ranking else {INTENT_NAME_KEY: "nlu_fallback",
+                                         PREDICTED_CONFIDENCE_KEY: 1.0}
+    message.set(INTENT, chosen, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [chosen] + ranking[1:], add_to_output=True)
 
 
 def has_intake_content(text: str, entities: List[Dict]) -> bool:

@@ -9,6 +9,10 @@ intake, whatever greeting or question came with it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 #: Intents that always take over the turn, whatever the form is waiting for.
 CONTROL_INTENTS = frozenset({"report_emergency", "message_too_long", "stop", "start_over"})
@@ -25,9 +29,26 @@ INTAKE_INTENT = "describe_symptoms"
 
 _QUESTION = re.compile(
     r"\?|^\s*(?:(?:so|and|but|also|ok|okay|hi|hey|hello|wait|oh|um|umm|hmm|actually|sorry|oops|"
-    r"quick question|btw)[,.!\s]+){0,3}(?:what|whats|what's|when|where|"
+    r"quick question|btw|no|nah|i mean|just)[,.!\s]+){0,3}(?:what|whats|what's|when|where|"
     r"which|who|why|how|do|does|did|can|could|is|are|will|would|should|may|any)\b",
     re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _command_words() -> dict[str, re.Pattern]:
+    path = Path(__file__).resolve().parent.parent / "data" / "lookups" / "commands.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {intent: re.compile(r"(?<!\w)(?:" + "|".join(
+        re.escape(w.replace("'", "")).replace(r"\ ", r"\s+") for w in words) + r")(?!\w)")
+        for intent, words in data.items()}
+
+
+def says_the_command(intent: str | None, text: str | None) -> bool:
+    """A stop, start over or goodbye the client actually said (data/lookups/commands.yml),
+    not a name the model read as one ("Hunter Lane", "Art Gardner")."""
+    words = _command_words().get(intent or "")
+    return words is None or bool(words.search((text or "").lower().replace("'", "")
+                                              .replace("\u2019", "")))
 
 
 def plainly_a_question(text: str | None) -> bool:

@@ -375,3 +375,16 @@ async def test_a_referral_and_an_insurer_said_early_are_not_asked_again():
     slots = {e["name"]: e["value"] for e in events}
     assert slots["referral"] is True and slots["referral_provider"] == "Dr. Kim"
     assert slots["insurance"] == "Aetna"
+
+
+@pytest.mark.parametrize(("said", "stored"), [("no wait, i want 2 instead", "myofascial_60"),
+                                               ("wait which one did u pick? i didnt choose yet", None)])
+async def test_at_the_name_question_a_switch_or_a_question_is_no_name(said, stored):
+    tr = tracker(said, "give_name", {
+        **RELAXATION, "client_type": "medical", "appointment_type": "neuromuscular_60",
+        "recommended_types": ["neuromuscular_60", "myofascial_60", "deep_tissue_60"],
+        "requested_slot": "client_name"})
+    events, _ = await run(ValidateIntakeForm(), tr)
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots.get("client_name") is None
+    assert slots.get("appointment_type", "neuromuscular_60") == (stored or "neuromuscular_60")

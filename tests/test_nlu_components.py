@@ -50,3 +50,29 @@ def test_entity_values_become_canonical_ids_and_unknown_ones_are_dropped():
     CanonicalEntityNormalizer(CanonicalEntityNormalizer.get_default_config()).process([message])
     assert [(e["entity"], e["value"]) for e in message.get("entities")] == [
         ("condition", "migraine"), ("body_part", "lower_back"), ("duration", "3 weeks")]
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("Hunter Lane", "stop"), ("Art Gardner", "start_over"), ("Patience Moore", "goodbye"),
+    ("Laura Chen (I mentioned it at the start)", "start_over")])
+def test_a_name_the_model_read_as_a_command_is_not_one(text, intent):
+    """Found by a client-style test: names at the name question stopped or restarted the
+    intake. A command needs its words (data/lookups/commands.yml)."""
+    from bot.nlu_components import IntakeContentGuard
+
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.9},
+                            "intent_ranking": [{"name": intent, "confidence": 0.9},
+                                               {"name": "give_name", "confidence": 0.08}]})
+    IntakeContentGuard(IntakeContentGuard.get_default_config()).process([message])
+    assert message.get("intent")["name"] == "give_name"
+
+
+@pytest.mark.parametrize(("text", "intent"), [("stop", "stop"), ("can we start over", "start_over"),
+                                              ("ok bye!", "goodbye")])
+def test_a_command_said_stays_a_command(text, intent):
+    from bot.nlu_components import IntakeContentGuard
+
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.9},
+                            "intent_ranking": [{"name": intent, "confidence": 0.9}]})
+    IntakeContentGuard(IntakeContentGuard.get_default_config()).process([message])
+    assert message.get("intent")["name"] == intent

@@ -102,3 +102,14 @@ def test_a_corrected_side_moves_the_injury_said_with_it():
                                "actually it's my right hamstring, not the left", [])
     sides = {c["id"]: c["side"] for c in fixed["concerns"]["conditions"]}
     assert sides == {"muscle_pain": "right", "sports_injury": "right", "shoulder_pain": "left"}
+
+
+def test_a_name_given_unasked():
+    from bot.intake import introduced_name
+
+    assert introduced_name("Hi my name is Rose Hill, my neck hurts") == "Rose Hill"
+    assert introduced_name("Hello, this is Robert Miller.") == "Robert Miller"
+    assert introduced_name("my name is jay kim") == "Jay Kim"
+    assert introduced_name("I'm Really Tired of this") is None  # after "I'm": asked instead
+    assert introduced_name("this is Tuesday Morning") is None
+    assert introduced_name("I am 34 weeks pregnant") is None
