@@ -436,6 +436,8 @@ def _said_early(tracker: Tracker, text: str, entities, intent) -> Dict[Text, Any
     """A referral, an insurer or a name said before its question ("Hi, I'm Laura Chen, Dr.
     Kim referred me, I have Aetna"): kept, so the client is not asked again."""
     found: Dict[Text, Any] = {}
+    if plainly_a_question(text):
+        return found  # "do I need a referral?" says nothing about having one
     if tracker.get_slot("referral") is None and tracker.get_slot("requested_slot") != "referral":
         said = extract(text, entities, intent).referral
         if said is not None:

@@ -388,3 +388,12 @@ async def test_at_the_name_question_a_switch_or_a_question_is_no_name(said, stor
     slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
     assert slots.get("client_name") is None
     assert slots.get("appointment_type", "neuromuscular_60") == (stored or "neuromuscular_60")
+
+
+async def test_a_question_about_a_referral_is_no_referral():
+    tr = tracker("do I need a referral?", "ask_referral", {
+        **MEDICAL_CONCERNS, "pain_details": "6/10", "health_screen": "none",
+        "appointment_type": "neuromuscular_60", "client_name": "Jo Park",
+        "requested_slot": "contact"})
+    events, _ = await run(ValidateIntakeForm(), tr)
+    assert not [e for e in events if e.get("name") == "referral"]
