@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bot import safety
+from bot.vocabulary import STATUS_FOR_SAFETY_OUTCOME
 from bot.extraction import Extraction, extract
 
 CHANNELS = {"rest": "web", "socketio": "web", "cmdline": "shell", "sms": "sms", "twilio": "sms"}
@@ -47,7 +48,7 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
     chosen = slots.get("appointment_type")
     chosen = None if chosen == "undecided" else chosen
     outcome = safety.get("outcome", "book")
-    status = {"urgent": "emergency", "clearance_needed": "needs_clearance"}.get(outcome, "new")
+    status = STATUS_FOR_SAFETY_OUTCOME.get(outcome, "new")
     if status == "new" and ("concerns" in given or "confirm" in given):
         # the bot could not tell what the client wants, or what they wanted changed
         status = "needs_followup"

@@ -36,3 +36,10 @@ WELLBEING_CONDITIONS = frozenset({"stress", "anxiety", "tension", "insomnia"})
 RELAXATION_GOALS = frozenset({"stress_relief", "relaxation", "sleep", "self_care", "gift"})
 
 MEDICAL_GOALS = frozenset(GOAL_IDS) - RELAXATION_GOALS
+
+#: Intake statuses (staff move an intake through them) and the stored channels.
+INTAKE_STATUSES = ("new", "reviewed", "contacted", "booked", "declined", "emergency",
+                   "needs_clearance", "needs_followup")
+CHANNELS = ("web", "sms", "shell", "rest")
+#: The status an intake starts with, by its safety outcome (otherwise "new").
+STATUS_FOR_SAFETY_OUTCOME = {"urgent": "emergency", "clearance_needed": "needs_clearance"}

@@ -10,13 +10,11 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-#: Where an intake came from (Rasa input channel).
-CHANNELS = ("web", "sms", "shell", "rest")
-#: Where an intake stands in the staff workflow.
-INTAKE_STATUSES = ("new", "reviewed", "contacted", "booked", "declined", "emergency",
-                   "needs_clearance", "needs_followup")  # ../shared/CONTRACT.md
-#: What the safety screen decided.
-SAFETY_OUTCOMES = ("book", "therapist_review", "clearance_needed", "urgent")
+# Where an intake came from, where it stands in the staff workflow and what the safety screen
+# decided: each has one home (bot.vocabulary, bot.safety.result).
+from bot.safety.result import OUTCOMES as SAFETY_OUTCOMES  # noqa: F401 (used here and re-exported)
+from bot.vocabulary import CHANNELS, INTAKE_STATUSES  # noqa: F401
+
 #: Who said a transcript line.
 SENDERS = ("client", "bot")
 

@@ -49,9 +49,6 @@ CONDITION_KEYS = ("id", "text", "status", "body_part", "side")
 CONTACT_KEYS = ("name", "phone", "email")
 MESSAGE_KEYS = ("sender", "text", "at")
 
-#: The status an intake starts in when the record names none: the safety screen decides.
-STATUS_FOR_SAFETY_OUTCOME = {"urgent": "emergency", "clearance_needed": "needs_clearance"}
-
 MAX_ID_LENGTH = 64
 
 
@@ -179,7 +176,7 @@ def validate_record(record: Mapping) -> dict:
     safety_outcome = _check_choice("safety_outcome", record["safety_outcome"], SAFETY_OUTCOMES)
     status = record.get("status")
     if status is None:
-        status = STATUS_FOR_SAFETY_OUTCOME.get(safety_outcome, "new")
+        status = vocabulary.STATUS_FOR_SAFETY_OUTCOME.get(safety_outcome, "new")
     created_at = record.get("created_at")
     created_at = utc_now() if created_at is None else _check_time("created_at", created_at)
     conversation_id = _check_text("conversation_id", record["conversation_id"], 255)
