@@ -143,7 +143,9 @@ class ValidateIntakeForm(FormValidationAction):
             number = sum(1 for e in tracker.events if e.get("event") == "user") or None
             found = update_concerns(
                 previous, text, entities, intent, asked_severity=asked, message=number,
-                picking_a_treatment=tracker.get_slot("requested_slot") == "appointment_type")
+                picking_a_treatment=tracker.get_slot("requested_slot") == "appointment_type",
+                about_the_complaint=tracker.get_slot("requested_slot") in (None, "concerns",
+                                                                           "pain_details"))
         updated = found.to_dict()
         if previous is None and tracker.get_slot("requested_slot") in (None, "concerns"):
             return {"concerns": updated}  # validated: an empty one gets a clear re-ask
@@ -306,7 +308,8 @@ class ValidateIntakeForm(FormValidationAction):
             return {}
         said = extract(text, entities, intent).referral
         provider = referral_provider(text)
-        if said is None and re.search(r"^\W*(?:no|nope|nah|n)\b|\bnot\b", text, re.I):
+        if said is None and re.search(r"^\W*(?:no|nope|nah|n)\b|\bnot (?:really|referred|"
+                                      r"formally|officially)\b|\bwasn'?t\b", text, re.I):
             said = False
         if said is None and (provider or intent == "affirm"
                              or re.search(r"\b(?:yes|yeah|yep|yup|y)\b", text, re.I)):

@@ -308,7 +308,11 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
                 continue
         found = text[match.start():match.end()]
         cut = re.search(r"\s(?:my|i|im|i'm|and|but|it|its|it's|the pain|when|which|so)\s", found.lower())
-        return (found[:cut.start()] if cut and found.lower().startswith("since") else found).strip()
+        if cut and found.lower().startswith("since") and found[:cut.start()].strip().lower() != "since":
+            found = found[:cut.start()]  # "since march and it's worse" -> "since march"
+        # "since January actually", "since last week like": the words, not the filler
+        return re.sub(r"(?:\s+(?:actually|tho|though|like|lol|i think|i guess|or so|ish))+\s*$", "",
+                      found.strip(), flags=re.IGNORECASE)
     return None
 
 

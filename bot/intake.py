@@ -61,12 +61,20 @@ BARE_SEVERITY = re.compile(
 
 def update_concerns(previous: dict | None, text: str, entities: list[dict],
                     intent: str | None, asked_severity: bool = False,
-                    message: int | None = None, picking_a_treatment: bool = False) -> Extraction:
+                    message: int | None = None, picking_a_treatment: bool = False,
+                    about_the_complaint: bool = True) -> Extraction:
     """Adds one message's extraction to what the conversation said so far; a newer value
     replaces an older one. `asked_severity`: the message answers the how long / how bad
     question, so a bare number is the rating and a time is how long; `message`: its number
-    in the conversation, kept with the words each value came from."""
+    in the conversation, kept with the words each value came from; `about_the_complaint`:
+    False for answers to other questions (times, referral, safety), which set no rating or
+    time unless they name a complaint."""
     found = extract(text, entities, intent, picking_a_treatment=picking_a_treatment)
+    if not about_the_complaint and not found.present():
+        # "today or tomorrow afternoon" (the times), "a cortisone shot 2 weeks ago" (the
+        # safety questions): a time or a number in another answer is not the complaint's
+        found.severity = found.duration = None
+        found.sources = {k: v for k, v in found.sources.items() if k not in ("severity", "duration")}
     if asked_severity and found.duration is None:
         found.duration, span = duration_in(text)
         if span:

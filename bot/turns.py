@@ -47,8 +47,20 @@ def says_the_command(intent: str | None, text: str | None) -> bool:
     """A stop, start over or goodbye the client actually said (data/lookups/commands.yml),
     not a name the model read as one ("Hunter Lane", "Art Gardner")."""
     words = _command_words().get(intent or "")
-    return words is None or bool(words.search((text or "").lower().replace("'", "")
-                                              .replace("\u2019", "")))
+    if words is None:
+        return True
+    text = text or ""
+    if re.search(r"\bname\b", text, re.IGNORECASE):
+        return False  # "Grant Cancel is my NAME", "put my full name, Grant Cancel"
+    if _A_NAME.fullmatch(text.strip()) and not _COMMAND_FIRST.match(text.strip()):
+        return False  # "Will Stop", "Grant Cancel": a name in title case
+    return bool(words.search(text.lower().replace("'", "").replace("\u2019", "")))
+
+
+#: Two or three capitalised words and nothing else: a name, whatever words it holds.
+_A_NAME = re.compile(r"[A-Z][a-z'-]+(?:,?\s+[A-Z][a-z'-]+){1,2}[.!]?")
+_COMMAND_FIRST = re.compile(r"(?i:please|pls|just|ok|okay|now|so|then|stop|cancel|quit|bye|"
+                            r"goodbye|restart|start)\b")
 
 
 def plainly_a_question(text: str | None) -> bool:

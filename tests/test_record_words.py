@@ -113,3 +113,30 @@ def test_a_name_given_unasked():
     assert introduced_name("I'm Really Tired of this") is None  # after "I'm": asked instead
     assert introduced_name("this is Tuesday Morning") is None
     assert introduced_name("I am 34 weeks pregnant") is None
+
+
+def test_an_answer_to_another_question_sets_no_time():
+    previous = {"conditions": [{"id": "neck_pain", "status": "present", "text": "neck",
+                                "start": 0, "end": 4}], "duration": "since yesterday morning"}
+    found = update_concerns(previous, "as soon as possible, today or tomorrow afternoon", [],
+                            None, about_the_complaint=False)
+    assert found.duration == "since yesterday morning"
+
+
+@pytest.mark.parametrize(("said", "duration"), [
+    ("my left knee has been sore since I started running in January",
+     "since I started running in January"),
+    ("upper back sore, since last week like", "since last week"),
+    ("lower back since January actually", "since January")])
+def test_durations_keep_the_words_without_filler(said, duration):
+    assert extract(said).duration == duration
+
+
+@pytest.mark.parametrize(("intent", "text", "command"), [
+    ("stop", "Will Stop", False), ("stop", "Grant Cancel", False),
+    ("stop", "please put my full name, Grant Cancel", False), ("stop", "Please Stop", True),
+    ("stop", "cancel", True), ("start_over", "Start Over", True)])
+def test_a_name_with_a_command_word_is_a_name(intent, text, command):
+    from bot.turns import says_the_command
+
+    assert says_the_command(intent, text) is command
