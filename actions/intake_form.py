@@ -244,6 +244,12 @@ class ValidateIntakeForm(FormValidationAction):
                 f"{offered.index(t) + 1}. {t.name}: {t.description}" for t in asked_about))
             return {"appointment_type": None}
         chosen = catalogue.find_appointment_type(str(value), offered)
+        tied = catalogue.tied_picks(str(value), offered) if chosen is None else []
+        if tied:  # "the cheaper one" when two cost the same: one question naming them
+            dispatcher.utter_message(text="These cost the same: " + "; ".join(
+                f"{offered.index(t) + 1}. {catalogue.describe(t)}" for t in tied)
+                + ". Which one would you like?")
+            return {"appointment_type": None}
         if chosen is None or (chosen.client_type != current and not wanted):
             dispatcher.utter_message(response="utter_invalid_appointment_type")
             return {"appointment_type": None}  # None re-asks with the same options

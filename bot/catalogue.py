@@ -357,6 +357,18 @@ def _by_comparison(text: str, offered: Sequence[AppointmentType]) -> Appointment
     return None
 
 
+def tied_picks(text: str, offered: Sequence[AppointmentType]) -> list[AppointmentType]:
+    """The options a comparison cannot tell apart ("the cheaper one" when two cost $110),
+    so the client gets one question naming them; empty when there is no tie."""
+    normalised = _normalise(text)
+    for pattern, key in _COMPARISONS.items():
+        if offered and re.search(pattern, normalised):
+            ranked = sorted(offered, key=key)
+            return [t for t in ranked if key(t) == key(ranked[0])] if len(ranked) > 1 and \
+                key(ranked[0]) == key(ranked[1]) else []
+    return []
+
+
 def describe(t: AppointmentType) -> str:
     """One plain line for SMS or chat: 'Neuromuscular therapy (trigger point), 60 min, $110'."""
     price = f"${t.price:.0f}" if t.price == int(t.price) else f"${t.price:.2f}"

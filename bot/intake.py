@@ -383,8 +383,12 @@ def _corrected_rating_and_time(concerns: dict | None, text: str) -> dict | None:
     updated = Extraction.from_dict(concerns)
     if said.severity is not None:
         updated.severity = said.severity
+        updated.sources["severity"] = {**said.sources.get("severity", {}), "correction": True}
     if duration is not None:
         updated.duration = duration
+        start = (text or "").find(duration)
+        updated.sources["duration"] = {"text": duration, "start": start, "end": start + len(duration),
+                                       "correction": True}
     return updated.to_dict()
 
 

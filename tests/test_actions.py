@@ -397,3 +397,14 @@ async def test_a_question_about_a_referral_is_no_referral():
         "requested_slot": "contact"})
     events, _ = await run(ValidateIntakeForm(), tr)
     assert not [e for e in events if e.get("name") == "referral"]
+
+
+async def test_a_tied_pick_gets_one_question_naming_the_options():
+    tr = tracker("the cheaper one", "choose_appointment", {
+        **MEDICAL_CONCERNS, "pain_details": "6/10", "health_screen": "none",
+        "recommended_types": ["neuromuscular_60", "myofascial_60", "deep_tissue_60"],
+        "requested_slot": "appointment_type"})
+    events, messages = await run(ValidateIntakeForm(), tr)
+    assert SlotSet("appointment_type", None) in events
+    [text] = [m["text"] for m in messages]
+    assert text.startswith("These cost the same: 1. Neuromuscular") and "3. Deep tissue" in text
