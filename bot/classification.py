@@ -84,8 +84,9 @@ def classify(ex: Extraction) -> Classification:
     if ex.preference == "relaxation" and not _significant(ex):
         note = "chose relaxation as asked: the pain described sounds mild enough for it"
         return Classification("relaxation", 0.65, relaxing + [note] + medical + aside)
-    note = ("suggests medical massage although relaxation was mentioned: the pain or injury "
-            "described is what medical massage treats")
+    # not "relaxation was mentioned": the other evidence is often stress or tension
+    note = ("suggests medical massage: the pain or injury described is what medical massage "
+            "treats, though some of what was said also fits a relaxation massage")
     return Classification("medical", 0.75 if ex.preference else 0.85, medical + [note] + relaxing + aside)
 
 

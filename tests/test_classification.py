@@ -37,11 +37,11 @@ CASES = [
     ("my mom has fibro and i get migranes", "medical", None, "migraines"),
     ("no numbness but tingling and pain in my right hand", "medical", None, "pain"),
     # mixed, decided deliberately
-    ("I just want to relax but my neck is killing me", "medical", None, "although relaxation"),
+    ("I just want to relax but my neck is killing me", "medical", None, "also fits a relaxation massage"),
     ("just want to relax, my shoulders are a little tight", "relaxation", "swedish_60", "mainly want to relax"),
     ("just want to relax, my lower back is a bit sore", "relaxation", "swedish_60", "sounds mild"),
     ("stressed out and my sciatica is acting up", "medical", None, "sciatica"),
-    ("relaxing massage please, also i had knee surgery 4 weeks ago", "medical", None, "although relaxation"),
+    ("relaxing massage please, also i had knee surgery 4 weeks ago", "medical", None, "also fits a relaxation massage"),
     # unclear
     ("I have a stomach ache", "unclear", None, "nothing about pain"),
     ("do you validate parking?", "unclear", None, "nothing about pain"),
