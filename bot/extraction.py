@@ -345,6 +345,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     condition_mentions += _activity_injuries(lowered, text, condition_mentions, lexicon)
     condition_mentions = [m for m in condition_mentions if not (
         m.id == "overuse_injury" and _AGGRAVATOR_LEAD.search(lowered[max(0, m.start - 40):m.start]))
+        and not (m.id in WELLBEING_CONDITIONS and _a_trigger(lowered, m.start, m.end))
         and not any(start < m.end and m.start < end for start, end in named)]
     condition_mentions += [Mention("condition", implied, m.text, m.start, m.end)
                            for m in list(condition_mentions)
@@ -390,7 +391,8 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     goals = [m.id for m in mentions["goal"]
              if assertion.assert_status(text, m.start, m.end, rules, cues) == "present"
              and not _GOAL_ASKED_ABOUT.search(lowered[max(0, m.start - 60):m.start])
-             and not (m.id == "sleep" and _SLEEP_POSITION.search(lowered, m.start, m.end + 20))]
+             and not (m.id == "sleep" and _SLEEP_POSITION.search(lowered, m.start, m.end + 20))
+             and not _a_trigger(lowered, m.start, m.end)]
     aggravators = [m.id for m in mentions["aggravator"]
                    if AGGRAVATION_CUE.search(lowered[max(0, m.start - 40):m.end + 20])]
     severity = _severity(text, lowered, entities or [], lexicon,
@@ -468,6 +470,18 @@ def _listed_with(part: Mention | None, parts: list[Mention], lowered: str) -> li
             listed.append(other)
             first = other
     return listed
+
+
+#: "stress and bad sleep make it worse", "worse with stress": what sets the pain off.
+_MAKES_IT_WORSE = re.compile(r"^[\w\s,']{0,40}?\b(?:makes?|made|making) (?:it|them|this|that|things|"
+                             r"my \w+) (?:\w+ )?(?:worse|flare|act up)")
+_WORSE_WITH = re.compile(r"\b(?:worse|flares?(?: up)?|acts? up|triggered) (?:with|from|by|during|"
+                         r"when i(?:'m| am)?)\s+(?:\w+\s+){0,3}$")
+
+
+def _a_trigger(lowered: str, start: int, end: int) -> bool:
+    return bool(_MAKES_IT_WORSE.search(lowered[end:end + 60])
+                or _WORSE_WITH.search(lowered[max(0, start - 50):start]))
 
 
 #: "worse when I type all day": the job makes it worse, which is no injury said.

@@ -140,3 +140,10 @@ def test_a_name_with_a_command_word_is_a_name(intent, text, command):
     from bot.turns import says_the_command
 
     assert says_the_command(intent, text) is command
+
+
+def test_what_makes_it_worse_is_no_condition_or_goal():
+    found = extract("tension headaches for years, stress and bad sleep make it worse")
+    assert {c.id for c in found.conditions} == {"headache"} and found.goals == []
+    assert {c.id for c in extract("I'm so stressed at work and my back hurts").conditions} == {
+        "stress", "back_pain"}
