@@ -23,6 +23,8 @@ from bot.turns import answers_the_question, confirms, plainly_a_question, takes_
 
 # Slots whose answers are names, numbers or corrections, not a description of concerns.
 NOT_CONCERNS = {"client_name", "contact", "confirm"}
+#: Questions during which "no wait, I want number 2" switches the treatment chosen before.
+SWITCH_WHILE_ASKING = {"contact", "preferred_times", "referral", "insurance"}
 CHANGE_REQUESTED = "change requested"
 SWITCH_KIND = re.compile(r"^\s*(?:(?:(?:can you |could you |please )?show me|i'?d (?:like|rather)|"
                          r"i want|let'?s (?:see|do)|what about|how about|actually)\s+)?"
@@ -60,6 +62,13 @@ class ValidateIntakeForm(FormValidationAction):
             return events
         slots = {**tracker.current_slot_values(),
                  **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
+        if tracker.get_slot("requested_slot") in SWITCH_WHILE_ASKING:
+            changed = _changed_treatment(text, tracker)
+            if changed is not None:  # "no wait, I want number 2" while asked for the phone
+                dispatcher.utter_message(text=f"Got it: {catalogue.describe(changed)}.")
+                events += [SlotSet("appointment_type", changed.id),
+                           SlotSet("client_type", changed.client_type)]
+                return events
         events += self._no_loops(dispatcher, tracker, events, text, intent)
         set_now = {e["name"] for e in events if e.get("event") == "slot"}
         events += [SlotSet(name, value) for name, value in _said_early(
@@ -289,6 +298,8 @@ class ValidateIntakeForm(FormValidationAction):
     def validate_contact(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text, entities, _ = _message(tracker)
         found = contact_from(text, entities)
+        if not found and _changed_treatment(text, tracker) is not None:
+            return {"contact": None}  # a switch of treatment (get_validation_events), no contact
         if not value or not found:
             dispatcher.utter_message(response="utter_invalid_contact")
             return {"contact": None}  # None re-asks: neither a phone number nor an email
@@ -304,8 +315,8 @@ class ValidateIntakeForm(FormValidationAction):
                     and says_when(text):
                 return {"preferred_times": times_from_correction(text)[:200]}
             return {}
-        if contact_from(text, []) and not says_when(text):
-            return {}  # "sorry, my number is ...": a contact fix (extract_contact), no times
+        if contact_from(text, []) and not says_when(text) or _changed_treatment(text, tracker):
+            return {}  # a contact fix (extract_contact) or a switch of treatment, no times
         return {"preferred_times": latest_times(text)[:200] or None}
 
     async def extract_referral(self, dispatcher, tracker, domain) -> Dict[Text, Any]:

@@ -408,3 +408,14 @@ async def test_a_tied_pick_gets_one_question_naming_the_options():
     assert SlotSet("appointment_type", None) in events
     [text] = [m["text"] for m in messages]
     assert text.startswith("These cost the same: 1. Neuromuscular") and "3. Deep tissue" in text
+
+
+async def test_a_switch_of_treatment_while_asked_for_the_phone():
+    tr = tracker("no wait, I want number 2", "choose_appointment", {
+        **RELAXATION, "client_type": "medical", "appointment_type": "neuromuscular_60",
+        "recommended_types": ["neuromuscular_60", "myofascial_60", "deep_tissue_60"],
+        "pain_details": "6/10", "client_name": "Rose Hill", "requested_slot": "contact"})
+    events, messages = await run(ValidateIntakeForm(), tr)
+    assert SlotSet("appointment_type", "myofascial_60") in events
+    assert [m["text"] for m in messages] == ["Got it: Myofascial release, 60 min, $115."]
+    assert events[-1] == SlotSet("requested_slot", "contact")
