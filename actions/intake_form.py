@@ -68,8 +68,9 @@ class ValidateIntakeForm(FormValidationAction):
                 dispatcher.utter_message(text=f"Got it: {catalogue.describe(changed)}.")
                 events += [SlotSet("appointment_type", changed.id),
                            SlotSet("client_type", changed.client_type)]
-                return events
+                return events + _forget_replaced(tracker, events)
         events += self._no_loops(dispatcher, tracker, events, text, intent)
+        events += _forget_replaced(tracker, events)
         set_now = {e["name"] for e in events if e.get("event") == "slot"}
         events += [SlotSet(name, value) for name, value in _said_early(
             tracker, text, _message(tracker)[1], intent).items() if name not in set_now]
@@ -473,3 +474,20 @@ def _said_early(tracker: Tracker, text: str, entities, intent) -> Dict[Text, Any
         if insurer:
             found["insurance"] = insurer
     return found
+
+
+def _forget_replaced(tracker: Tracker, events: list) -> list:
+    """A value taken as the client wrote it and later given properly ("Hunter Lane" taken as
+    the appointment, then "number 2" at the summary) is no longer flagged for staff."""
+    latest = tracker.get_slot("attempts") or {}
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") == "attempts":
+            latest = event.get("value") or {}
+    given = dict(latest.get("taken_as_given") or {})
+    before = (tracker.get_slot("attempts") or {}).get("taken_as_given") or {}
+    replaced = {e["name"] for e in events if e.get("event") == "slot" and e.get("name") in before
+                and e.get("value") not in (None, "", "undecided")}
+    if not replaced:
+        return []
+    return [SlotSet("attempts", {**latest, "taken_as_given": {
+        k: v for k, v in given.items() if k not in replaced}})]

@@ -385,6 +385,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
                 regions.same_sentence(lowered, mention.end, RECURRENCE.search(lowered, mention.end).start()):
             conditions.append(replace(conditions[-1], status="present"))  # "had TMJ as a teen, it's back"
     conditions += _injury_region_pain(conditions, lexicon)
+    _side_said_apart(conditions, lowered)
     _surgery_status(conditions, lowered)
     conditions = _dedupe([c for c in conditions if not (
         c.id in WELLBEING_CONDITIONS and c.body_part in ("chest", "abdomen"))])
@@ -416,6 +417,20 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         preference=_preference(lowered, intent),
         wants_massage=bool(MASSAGE_WISH.search(lowered)),
     )
+
+
+_SIDE_APART = re.compile(r"\b(?:on|in|it'?s|its|only)\s+(?:the|my)\s+(left|right)\s+side\b"
+                         r"|\bonly\s+(?:the|my)\s+(left|right)\b")
+
+
+def _side_said_apart(conditions: list[ConditionMention], lowered: str) -> None:
+    """"upper back ... it hurts on the right side": a side said on its own belongs to the one
+    complaint that has a body region and no side (never guessed among several)."""
+    said = {m.group(1) or m.group(2) for m in _SIDE_APART.finditer(lowered)}
+    open_ = [c for c in conditions if c.status == "present" and c.body_part and not c.side
+             and c.body_part not in ("head", "whole_body", "chest", "abdomen")]
+    if len(said) == 1 and len(open_) == 1:
+        open_[0].side = said.pop()
 
 
 def _injury_region_pain(conditions: list[ConditionMention], lexicon: Lexicon) -> list[ConditionMention]:

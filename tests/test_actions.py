@@ -419,3 +419,14 @@ async def test_a_switch_of_treatment_while_asked_for_the_phone():
     assert SlotSet("appointment_type", "myofascial_60") in events
     assert [m["text"] for m in messages] == ["Got it: Myofascial release, 60 min, $115."]
     assert events[-1] == SlotSet("requested_slot", "contact")
+
+
+async def test_a_value_given_properly_later_is_no_longer_flagged():
+    tr = tracker("no wait, I want number 2", "choose_appointment", {
+        **RELAXATION, "client_type": "medical", "appointment_type": "undecided",
+        "recommended_types": ["neuromuscular_60", "myofascial_60", "deep_tissue_60"],
+        "pain_details": "6/10", "client_name": "Rose Hill", "requested_slot": "contact",
+        "attempts": {"taken_as_given": {"appointment_type": "Hunter Lane"}}})
+    events, _ = await run(ValidateIntakeForm(), tr)
+    assert SlotSet("appointment_type", "myofascial_60") in events
+    assert SlotSet("attempts", {"taken_as_given": {}}) in events
