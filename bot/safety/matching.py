@@ -92,12 +92,13 @@ def windows(pattern: re.Pattern, msg: "Message",
     _MATCH_REACH characters around each, so it lies where the sets' neighbourhoods overlap:
     start from the rarest set and narrow by the others while that stays cheap."""
     text = msg.text
-    everything = [(0, len(text))]
+    windows = [(0, len(text))]
+    if within is not None:
+        windows = _intersect(windows, within)
     if pattern not in _FACTORS:
         _FACTORS[pattern] = _required_factors(pattern)
     if not _FACTORS[pattern] or len(text) <= LONG:
-        return _intersect(everything, within) if within is not None else everything
-    windows = _intersect(everything, within) if within is not None else everything
+        return windows
     starts = _candidate_starts(pattern, msg)
     if starts is not None and len(starts) <= _FEW_STARTS:  # few places to try: no narrowing
         return windows
@@ -116,21 +117,24 @@ def windows(pattern: re.Pattern, msg: "Message",
 def _count(factor: str, msg: "Message") -> int:
     """How common `factor` is: exact for strings with a space, else the number of distinct
     words holding it (only used to rank sets; the windows come from `_positions`)."""
-    counts = msg.factor_counts
-    if factor not in counts:
-        counts[factor] = (msg.text if " " in factor else msg.distinct_words).count(factor)
-    return counts[factor]
+    key = ("count", factor)
+    if key not in msg.memo:
+        if " " not in factor and "distinct" not in msg.memo:
+            # each distinct word once: a string not found here is in no word of the text
+            msg.memo["distinct"] = "\n".join(set(msg.text.split()))
+        msg.memo[key] = (msg.text if " " in factor else msg.memo["distinct"]).count(factor)
+    return msg.memo[key]
 
 
 def _positions(factor: str, msg: "Message") -> list[int]:
     key = ("at", factor)
-    if key not in msg.factor_counts:
+    if key not in msg.memo:
         found, at = [], msg.text.find(factor) if _count(factor, msg) else -1
         while at != -1:
             found.append(at)
             at = msg.text.find(factor, at + 1)
-        msg.factor_counts[key] = found
-    return msg.factor_counts[key]
+        msg.memo[key] = found
+    return msg.memo[key]
 
 
 def merged_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -55,14 +55,10 @@ class Message:
     clauses: tuple[tuple[int, int], ...]
     excluded: tuple[tuple[int, int], ...]
     for_someone_else: bool
-    #: how often each required string (`matching.required_factors`) occurs in the text
-    factor_counts: dict = field(default_factory=dict, compare=False)
     clause_starts: tuple[int, ...] = ()
-    #: each distinct word once: a string not found here is in no word of the text
-    distinct_words: str = ""
-    #: what is worked out about this message once, when first needed: "words" (word ->
-    #: where it starts, and the words sorted), ("starts", first strings), ("spans", pattern),
-    #: "checked" (whether it says a doctor already checked it)
+    #: what is worked out about this message once, when first needed (bot.safety.matching,
+    #: bot.safety.screen): the word index, candidate starts, counts and places of required
+    #: strings, each pattern's spans, whether it says a doctor already checked it
     memo: dict = field(default_factory=dict, compare=False)
 
 
@@ -71,8 +67,7 @@ def prepare(text: str, rules: SafetyRules) -> Message:
     clean = normalise(text, rules)
     clauses = clause_spans(clean)
     return Message(clean, clauses, (), bool(rules.cues.booking_for_someone_else.search(clean)),
-                   clause_starts=tuple(c[0] for c in clauses),
-                   distinct_words="\n".join(set(clean.split())) if len(clean) > LONG else clean)
+                   clause_starts=tuple(c[0] for c in clauses))
 
 
 def clause_spans(text: str) -> tuple[tuple[int, int], ...]:
