@@ -11,7 +11,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot import catalogue
-from bot.extraction import Extraction, extract
+from bot.extraction import Extraction, referral_in
 from bot.intake import (answer_checks, assess, contact_from, contact_text, correction_updates,
                         insurance_from, insurer_named, introduced_name, new_safety_messages,
                         screen_conversation,
@@ -65,15 +65,13 @@ class ValidateIntakeForm(FormValidationAction):
         if tracker.get_slot("requested_slot") in SWITCH_WHILE_ASKING:
             changed = _changed_treatment(text, tracker)
             if changed is not None:  # "no wait, I want number 2" while asked for the phone
-                dispatcher.utter_message(text=f"Got it: {catalogue.describe(changed)}.")
-                events += [SlotSet("appointment_type", changed.id),
-                           SlotSet("client_type", changed.client_type)]
+                events += [SlotSet(k, v) for k, v in _switched_to(changed, dispatcher).items()]
                 return events + _forget_replaced(tracker, events)
         events += self._no_loops(dispatcher, tracker, events, text, intent)
         events += _forget_replaced(tracker, events)
         set_now = {e["name"] for e in events if e.get("event") == "slot"}
-        events += [SlotSet(name, value) for name, value in _said_early(
-            tracker, text, _message(tracker)[1], intent).items() if name not in set_now]
+        events += [SlotSet(name, value) for name, value in _said_early(tracker, text).items()
+                   if name not in set_now]
         previous = slots.get("safety")
         if tracker.get_slot("requested_slot") == "emergency_check":
             return events  # the answer to "is this happening now?" is not screened again
@@ -245,8 +243,7 @@ class ValidateIntakeForm(FormValidationAction):
                     "reasons": assessment.classification.reasons,
                     "recommended_types": [t.id for t in assessment.recommended]}
         # In the order the list showed them: "the first one" is option 1 of that list.
-        by_id = {t.id: t for t in catalogue.load_catalogue()}
-        offered = [by_id[i] for i in tracker.get_slot("recommended_types") or [] if i in by_id]
+        offered = catalogue.offered_types(tracker.get_slot("recommended_types"))
         if plainly_a_question(text) and offered:
             # "what's the difference between 1 and 2?": what each is, then the same question
             asked_about = catalogue.options_asked_about(text, offered)
@@ -276,9 +273,7 @@ class ValidateIntakeForm(FormValidationAction):
     def validate_client_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         changed = _changed_treatment(str(value or ""), tracker)
         if changed is not None:  # "wait no actually the sports one": not a name
-            dispatcher.utter_message(text=f"Got it: {catalogue.describe(changed)}.")
-            return {"client_name": None, "appointment_type": changed.id,
-                    "client_type": changed.client_type}
+            return {"client_name": None, **_switched_to(changed, dispatcher)}
         name = name_from(str(value or ""))
         if plainly_a_question(str(value or "")):
             name = ""  # "wait which one did u pick?" is no name
@@ -321,10 +316,10 @@ class ValidateIntakeForm(FormValidationAction):
         return {"preferred_times": latest_times(text)[:200] or None}
 
     async def extract_referral(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        text, entities, intent = _message(tracker)
+        text, _, intent = _message(tracker)
         if not _answering(tracker, "referral"):
             return {}
-        said = extract(text, entities, intent).referral
+        said = referral_in(text)
         provider = referral_provider(text)
         if said is None and re.search(r"^\W*(?:no|nope|nah|n)\b|\bnot (?:really|referred|"
                                       r"formally|officially)\b|\bwasn'?t\b", text, re.I):
@@ -346,9 +341,7 @@ class ValidateIntakeForm(FormValidationAction):
         """An insurer or self-pay; an answer that also asks ("I have Medicare, does it cover
         it?") keeps the answer while the rule answers the question."""
         text, _, intent = _message(tracker)
-        if takes_over(intent):
-            return {}
-        if tracker.get_slot("requested_slot") != "insurance":
+        if tracker.get_slot("requested_slot") != "insurance" or takes_over(intent):
             return {}
         named = insurance_from(text)
         if named:
@@ -428,8 +421,7 @@ def _changed_treatment(text: str, tracker: Tracker):
     resolved against the list shown; None when it is no such change."""
     if not (catalogue.treatment_name_spans(text) or _CHANGE_OF_MIND.search(text)):
         return None
-    by_id = {t.id: t for t in catalogue.load_catalogue()}
-    offered = [by_id[i] for i in tracker.get_slot("recommended_types") or [] if i in by_id]
+    offered = catalogue.offered_types(tracker.get_slot("recommended_types"))
     picks = catalogue.treatment_name_spans(text, bare_words=True) or re.search(
         r"\b(?:number|option|no\.?|#)?\s*[1-9]\b|\b(?:first|second|third|1st|2nd|3rd)\b", text, re.I)
     if not offered or not picks:
@@ -439,6 +431,12 @@ def _changed_treatment(text: str, tracker: Tracker):
     chosen = catalogue.find_appointment_type(rest, offered)
     return chosen if chosen is not None and chosen.id != tracker.get_slot("appointment_type") \
         else None
+
+
+def _switched_to(changed: catalogue.AppointmentType, dispatcher: CollectingDispatcher) -> dict:
+    """Says which treatment the client switched to; the slots that record it."""
+    dispatcher.utter_message(text=f"Got it: {catalogue.describe(changed)}.")
+    return {"appointment_type": changed.id, "client_type": changed.client_type}
 
 
 def _answered_this_turn(tracker: Tracker, response: str) -> bool:
@@ -453,14 +451,14 @@ def _answered_this_turn(tracker: Tracker, response: str) -> bool:
     return False
 
 
-def _said_early(tracker: Tracker, text: str, entities, intent) -> Dict[Text, Any]:
+def _said_early(tracker: Tracker, text: str) -> Dict[Text, Any]:
     """A referral, an insurer or a name said before its question ("Hi, I'm Laura Chen, Dr.
     Kim referred me, I have Aetna"): kept, so the client is not asked again."""
     found: Dict[Text, Any] = {}
     if plainly_a_question(text):
         return found  # "do I need a referral?" says nothing about having one
     if tracker.get_slot("referral") is None and tracker.get_slot("requested_slot") != "referral":
-        said = extract(text, entities, intent).referral
+        said = referral_in(text)
         if said is not None:
             found["referral"] = said
             if said and referral_provider(text):

@@ -346,27 +346,33 @@ _COMPARISONS = {
 }
 
 
-def _by_comparison(text: str, offered: Sequence[AppointmentType]) -> AppointmentType | None:
-    """"the cheaper one", "the longest": among what was offered; None on a tie."""
+def _compared_best(text: str, offered: Sequence[AppointmentType]) -> list[AppointmentType]:
+    """The options that come first by the comparison the text makes ("the cheaper one", "the
+    longest"): one, several on a tie, none when the text compares nothing."""
     for pattern, key in _COMPARISONS.items():
         if offered and re.search(pattern, text):
             ranked = sorted(offered, key=key)
-            if len(ranked) > 1 and key(ranked[0]) == key(ranked[1]):
-                return None
-            return ranked[0]
-    return None
+            return [t for t in ranked if key(t) == key(ranked[0])]
+    return []
+
+
+def _by_comparison(text: str, offered: Sequence[AppointmentType]) -> AppointmentType | None:
+    """"the cheaper one", "the longest": among what was offered; None on a tie."""
+    best = _compared_best(text, offered)
+    return best[0] if len(best) == 1 else None
 
 
 def tied_picks(text: str, offered: Sequence[AppointmentType]) -> list[AppointmentType]:
     """The options a comparison cannot tell apart ("the cheaper one" when two cost $110),
     so the client gets one question naming them; empty when there is no tie."""
-    normalised = _normalise(text)
-    for pattern, key in _COMPARISONS.items():
-        if offered and re.search(pattern, normalised):
-            ranked = sorted(offered, key=key)
-            return [t for t in ranked if key(t) == key(ranked[0])] if len(ranked) > 1 and \
-                key(ranked[0]) == key(ranked[1]) else []
-    return []
+    best = _compared_best(_normalise(text), offered)
+    return best if len(best) > 1 else []
+
+
+def offered_types(ids: Iterable[str] | None) -> list[AppointmentType]:
+    """The appointment types a conversation listed (its `recommended_types`), in that order."""
+    by_id = {t.id: t for t in load_catalogue()}
+    return [by_id[i] for i in ids or [] if i in by_id]
 
 
 def describe(t: AppointmentType) -> str:

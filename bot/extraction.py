@@ -316,6 +316,12 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
     return None
 
 
+def referral_in(text: str) -> bool | None:
+    """Whether one message says the client was referred (True), was not (False), or neither:
+    what `extract(text).referral` says, without the rest of the extraction."""
+    return _referral(normalise_text((text or "")[:EXTRACTION_MAX_CHARS]))
+
+
 def _referral(lowered: str) -> bool | None:
     if NO_REFERRAL.search(lowered):
         return False
@@ -330,7 +336,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
 
     The practice's treatment names are no concern ("the trigger point one" is no tension);
     `picking_a_treatment` (the answer to "which one?") also drops a lone name word."""
-    text = original = (text or "")[:EXTRACTION_MAX_CHARS]
+    text = (text or "")[:EXTRACTION_MAX_CHARS]
     from bot.catalogue import treatment_name_spans
 
     named = treatment_name_spans(text, picking_a_treatment)
@@ -354,6 +360,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     cues = rules.cues(lowered)
     radiation = regions.radiation_spans(lowered)
     conditions: list[ConditionMention] = []
+    region_pain = set(lexicon.region_pain_condition.values())
     for mention in sorted(condition_mentions, key=lambda m: m.start):
         # a region inside another concern's words belongs to that concern
         own_parts = [p for p in parts if not any(
@@ -362,7 +369,6 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
             and not any(start <= p.start < end for start, end in radiation)]
         part = _part_for(mention, own_parts, lowered, lexicon)
         status = _status(text, mention, rules, cues)
-        region_pain = set(lexicon.region_pain_condition.values())
         fixed_place = lexicon.condition_body_part.get(mention.id) and mention.id not in region_pain
         listed = [] if fixed_place else _listed_with(part, own_parts, lowered)
         for region_part in [part] + listed:
@@ -405,7 +411,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         ("severity", _source(text, severity[1:] if severity else None)),
         ("duration", _source(text, (at, at + len(duration)) if at >= 0 else None))) if found}
     return Extraction(
-        text=original,
+        text=text,
         conditions=conditions,
         goals=list(dict.fromkeys(goals)),
         severity=severity[0] if severity else None,

@@ -14,7 +14,7 @@ import yaml
 from bot import catalogue, safety
 from bot.config import DATA_DIR
 from bot.classification import Classification, classify
-from bot.extraction import EXTRACTION_MAX_CHARS, Extraction, duration_in, extract
+from bot.extraction import EXTRACTION_MAX_CHARS, Extraction, duration_in, extract, referral_in
 from bot.labels import describe_condition, label
 from bot.timeexpr import weeks_ago
 
@@ -335,7 +335,7 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
     if name and name_from(name.group(1)):
         # the client's words, not the model's entity (it keeps "Martinez" of "Hope Martinez")
         updates["client_name"] = name_from(name.group(1))
-    said_referral = extract(text, entities).referral
+    said_referral = referral_in(text)
     if said_referral is not None or re.search(r"\breferr", text or "", re.I):
         said_referral = False if re.search(r"\b(?:no|not|wasn'?t|wasnt|never|without)\b",
                                            text or "", re.I) else True
@@ -353,12 +353,12 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
         concerns = timed
     if concerns is not None:
         updates["concerns"] = concerns
-    by_id = {t.id: t for t in catalogue.load_catalogue()}
-    offered = [by_id[i] for i in slots.get("recommended_types") or [] if i in by_id]
-    chosen = catalogue.find_appointment_type(text, offered)
-    if chosen is None and slots.get("appointment_type") in by_id:
+    chosen = catalogue.find_appointment_type(
+        text, catalogue.offered_types(slots.get("recommended_types")))
+    current = catalogue.offered_types([slots.get("appointment_type")])
+    if chosen is None and current:
         # "the 90 min one" at the summary: the chosen treatment, another length
-        chosen = catalogue.find_appointment_type(text, [by_id[slots["appointment_type"]]])
+        chosen = catalogue.find_appointment_type(text, current)
     if chosen and (catalogue.treatment_name_spans(text) or re.search(
             r"\d+\s*min|\b(?:number|option|no\.?)\s*#?\d\b|#\d\b|\b(?:massage|therapy|drainage|"
             r"release|tissue|swedish|neuromuscular|lymphatic|myofascial)\b", text, re.I)):

@@ -69,23 +69,25 @@ def plain_lower(text: str | None) -> str:
 
 
 @lru_cache(maxsize=1)
-def english_words() -> frozenset[str]:
-    """The English word list that ships with symspellpy (about 83,000 words)."""
+def _words_by_frequency() -> tuple[str, ...]:
+    """The English word list that ships with symspellpy, most frequent first."""
     import symspellpy
 
     path = Path(symspellpy.__file__).parent / "frequency_dictionary_en_82_765.txt"
     with path.open(encoding="utf-8") as handle:
-        return frozenset(line.split(" ", 1)[0] for line in handle if line.strip())
+        return tuple(line.split(" ", 1)[0] for line in handle if line.strip())
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """The English word list that ships with symspellpy (about 83,000 words)."""
+    return frozenset(_words_by_frequency())
 
 
 @lru_cache(maxsize=1)
 def common_english_words(count: int = 300) -> frozenset[str]:
-    """The `count` most frequent English words (symspellpy's list is sorted by frequency)."""
-    import symspellpy
-
-    path = Path(symspellpy.__file__).parent / "frequency_dictionary_en_82_765.txt"
-    with path.open(encoding="utf-8") as handle:
-        return frozenset(line.split(" ", 1)[0] for line, _ in zip(handle, range(count)))
+    """The `count` most frequent English words."""
+    return frozenset(_words_by_frequency()[:count])
 
 
 class WordRepair:
