@@ -33,6 +33,6 @@ class ActionRecordEmergency(Action):
         result = save_or_queue(record)
         logger.warning("emergency intake %s: %s", result["status"], result.get("id", "-"))
         # No booking continues after an emergency: the slots are cleared except the screen,
-        # and the hold makes every later message get utter_emergency_hold (bot.policies).
+        # and the hold makes every later message get utter_emergency_hold (bot.rasa_plugins.policies).
         return [AllSlotsReset(), SlotSet("safety", {**record_safety(record), "emergency": True}),
                 SlotSet("emergency_hold", True)]

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.stack import Stack, free_port  # noqa: E402
+from bot.rasa_plugins.stack import Stack, free_port  # noqa: E402
 
 INTAKE = ["hi", "my lower back has been killing me for 3 weeks, 7/10, worse when i sit",
           "none of those", "the first one", "Dana Cole", "555-201-3344", "weekday evenings",

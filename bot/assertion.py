@@ -15,7 +15,8 @@ from pathlib import Path
 import yaml
 
 from bot.config import LOOKUPS_DIR
-from bot.lexicon import _phrase_regex, normalise_text
+from bot.lexicon import _phrase_regex
+from bot.text import normalise_text
 
 STATUS_OF_CATEGORY = {
     "NEGATED_EXISTENCE": "negated",

@@ -1,8 +1,8 @@
 """The words clients use, read from data/lookups/, and how to find them in a message.
 
 Every phrase list is practice-editable YAML; this module only compiles it. The same lexicon
-feeds the spaCy EntityRuler (bot.spacy_pipeline), the Rasa entity normaliser
-(bot.nlu_components) and extraction (bot.extraction), so all three agree.
+feeds the spaCy EntityRuler (bot.rasa_plugins.spacy_pipeline), the Rasa entity normaliser
+(bot.rasa_plugins.nlu_components) and extraction (bot.extraction), so all three agree.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import LOOKUPS_DIR
+from bot.text import normalise_text
 
 LABELS = ("condition", "body_part", "side", "goal", "aggravator", "sport_activity",
           "work_activity")
@@ -32,9 +33,6 @@ class Mention:
     end: int
 
 
-def normalise_text(text: str) -> str:
-    """Lowercase and straighten quotes, keeping character offsets unchanged."""
-    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
 
 
 def _phrase_regex(phrases) -> re.Pattern | None:

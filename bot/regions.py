@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.lexicon import Lexicon, Mention, normalise_text
+from bot.lexicon import Lexicon, Mention
+from bot.text import normalise_text
 
 SENTENCE_BREAK = re.compile(r"[.!?;\n]")
 # a clause ends at "but"/"however", or at a comma that starts a new subject

@@ -63,6 +63,12 @@ def clean(text: str | None) -> str:
     return _CONTROLS.sub(" ", text)
 
 
+def normalise_text(text: str) -> str:
+    """Lowercase and straighten quotes, keeping character offsets unchanged (mentions are
+    found in this and their offsets index the client's own text)."""
+    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
+
+
 def plain_lower(text: str | None) -> str:
     """`clean`, lowercased, apostrophes dropped ("Can\u2019t" -> "cant")."""
     return _APOSTROPHES.sub("", clean(text).lower())

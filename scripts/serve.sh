@@ -21,7 +21,7 @@ trap stop INT TERM EXIT
 .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
 pids+=($!)
 # shellcheck disable=SC2086
-.venv/bin/python -m bot.rasa_server run --enable-api --port "$RASA_PORT" --model models/intake.tar.gz \
+.venv/bin/python -m bot.rasa_plugins.rasa_server run --enable-api --port "$RASA_PORT" --model models/intake.tar.gz \
   --endpoints var/endpoints.yml --credentials credentials.yml --cors $CORS_ORIGINS &
 pids+=($!)
 

@@ -768,7 +768,7 @@ def export_records(env: dict) -> list[dict]:
 
 def simulate(stack, conversations: int, seed: int, workers: int = 3,
              progress: bool = False) -> list[Result]:
-    """Runs the conversations against a started stack (tests/stack.py) and compares the stored
+    """Runs the conversations against a started stack (bot/rasa_plugins/stack.py) and compares the stored
     records with what each client said."""
     personas = [make_persona(seed, i) for i in range(conversations)]
     lock = threading.Lock()
@@ -913,7 +913,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
-    from tests.stack import Stack
+    from bot.rasa_plugins.stack import Stack
 
     workdir = Path(tempfile.mkdtemp(prefix="intake-sim-"))
     try:

@@ -22,7 +22,7 @@ def trained_model() -> Path:
 
 @pytest.fixture(scope="session")
 def nlu_parser(trained_model):
-    from bot.nlu_model import NluParser
+    from bot.rasa_plugins.nlu_model import NluParser
 
     parser = NluParser(trained_model)
     yield parser
@@ -32,7 +32,7 @@ def nlu_parser(trained_model):
 @pytest.fixture(scope="session")
 def stack(trained_model, tmp_path_factory):
     """The real Rasa server and action server on free ports with temporary SQLite files."""
-    from tests.stack import Stack
+    from bot.rasa_plugins.stack import Stack
 
     with Stack(ROOT, trained_model, tmp_path_factory.mktemp("stack")) as running:
         yield running

@@ -167,7 +167,7 @@ def test_suicidal_thoughts_get_988(stack):
 
 def test_emergency_answer_needs_no_action_server(trained_model, tmp_path):
     """With the action server gone the Rasa server still answers an emergency."""
-    from tests.stack import Stack
+    from bot.rasa_plugins.stack import Stack
 
     with Stack(ROOT, trained_model, tmp_path) as lone:
         in_form = lone.new_sender()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.assess import assess_parsed
-from bot.evaluate import load_examples, print_report, score, summary
+from bot.cli.evaluate import load_examples, print_report, score, summary
 from tests.conftest import ROOT
 
 # Floors a few points under the figures measured on 2026-12-02 (models/intake.tar.gz of that day,

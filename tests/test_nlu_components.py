@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu_components import CanonicalEntityNormalizer, RedFlagIntentGuard
+from bot.rasa_plugins.nlu_components import CanonicalEntityNormalizer, RedFlagIntentGuard
 
 
 def guard(text: str, intent: str, confidence: float, ranking=None) -> dict:
@@ -58,7 +58,7 @@ def test_entity_values_become_canonical_ids_and_unknown_ones_are_dropped():
 def test_a_name_the_model_read_as_a_command_is_not_one(text, intent):
     """Found by a client-style test: names at the name question stopped or restarted the
     intake. A command needs its words (data/lookups/commands.yml)."""
-    from bot.nlu_components import IntakeContentGuard
+    from bot.rasa_plugins.nlu_components import IntakeContentGuard
 
     message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.9},
                             "intent_ranking": [{"name": intent, "confidence": 0.9},
@@ -70,7 +70,7 @@ def test_a_name_the_model_read_as_a_command_is_not_one(text, intent):
 @pytest.mark.parametrize(("text", "intent"), [("stop", "stop"), ("can we start over", "start_over"),
                                               ("ok bye!", "goodbye")])
 def test_a_command_said_stays_a_command(text, intent):
-    from bot.nlu_components import IntakeContentGuard
+    from bot.rasa_plugins.nlu_components import IntakeContentGuard
 
     message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.9},
                             "intent_ranking": [{"name": intent, "confidence": 0.9}]})

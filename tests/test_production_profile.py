@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import ROOT
-from tests.stack import Stack
+from bot.rasa_plugins.stack import Stack
 
 pytestmark = pytest.mark.stack
 POSTGRES = "postgresql://postgres@127.0.0.1:5432"

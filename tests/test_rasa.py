@@ -22,7 +22,7 @@ def test_rasa_data_validate_is_clean():
     problems = [line for line in (result.stdout + result.stderr).splitlines()
                 if "UserWarning" in line and "is not used in any story or rule" not in line
                 and "utter_" not in line
-                # set by bot.nlu_components.MessageLengthGuard, never predicted by the model
+                # set by bot.rasa_plugins.nlu_components.MessageLengthGuard, never predicted by the model
                 and "'message_too_long' is listed in the domain" not in line]
     assert problems == []
 

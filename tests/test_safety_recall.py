@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import safety_eval
+from bot.cli import safety_eval
 
 
 @pytest.fixture(scope="module")

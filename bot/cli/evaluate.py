@@ -167,7 +167,7 @@ def print_report(figures: Figures, out=sys.stdout) -> None:
 
 def main(args) -> int:
     from bot.assess import assess_parsed
-    from bot.nlu_model import NluParser
+    from bot.rasa_plugins.nlu_model import NluParser
 
     examples = load_examples(Path(args.data))
     if getattr(args, "no_model", False):  # lexicon and rules only: fast, for tuning lookups
@@ -177,7 +177,7 @@ def main(args) -> int:
         figures = score(examples, lambda text: assess_parsed(text, parser.parse(text)))
     red_flags = None
     if not getattr(args, "file_given", False):
-        from bot import safety_eval
+        from bot.cli import safety_eval
 
         red_flags = safety_eval.score_all()
     if args.json:

@@ -1,4 +1,4 @@
-"""`python -m bot.rasa_server run ...`: Rasa's own command line, with one speed fix.
+"""`python -m bot.rasa_plugins.rasa_server run ...`: Rasa's own command line, with one speed fix.
 
 Rasa 3.6 checks every action server response against its JSON schema with
 `jsonschema.validate`, which re-checks and rebuilds the (large) schema on every call; in a

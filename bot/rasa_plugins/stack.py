@@ -1,4 +1,5 @@
-"""Starts the real servers for tests and the benchmark: `rasa run` and `rasa run actions`."""
+"""Starts the real servers as processes, `rasa run` and `rasa run actions`: for tests, the
+benchmark and the simulator."""
 from __future__ import annotations
 
 import os
@@ -56,7 +57,7 @@ class Stack:
             start_new_session=True))
         log = open(self.workdir / "rasa.log", "wb")
         self.processes.append(subprocess.Popen(
-            [self._bin("python"), "-m", "bot.rasa_server", "run", "--enable-api",
+            [self._bin("python"), "-m", "bot.rasa_plugins.rasa_server", "run", "--enable-api",
              "--port", str(self.rasa_port),
              "--model", str(self.model), "--endpoints", str(endpoints),
              "--credentials", str(self.root / "credentials.yml")],

@@ -118,7 +118,7 @@ def by_kind(figures: RedFlagFigures) -> dict[str, float]:
     return {kind: figures.caught[kind] / figures.total[kind] for kind in figures.total}
 
 
-if __name__ == "__main__":  # python -m bot.safety_eval [tune|holdout] : the tuning loop
+if __name__ == "__main__":  # python -m bot.cli.safety_eval [tune|holdout] : the tuning loop
     import sys
 
     names = sys.argv[1:] or ["tune"]

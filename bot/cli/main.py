@@ -1,0 +1,126 @@
+"""Command line: `python -m bot COMMAND` (see ../shared/CONTRACT.md and the README)."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import date
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}")
+
+
+def cmd_assess(args) -> int:
+    from bot.assess import assess_lines
+    from bot.rasa_plugins.nlu_model import NluParser
+
+    try:
+        parser = NluParser(args.model)
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    lines = [json.dumps({"id": "text", "text": args.text})] if args.text is not None else sys.stdin
+    for result in assess_lines(lines, parser):
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def cmd_export(args) -> int:
+    from bot.storage import db
+    from bot.storage.export import export_intakes
+
+    db.upgrade_database()
+    sys.stdout.write(export_intakes(fmt=args.format, since=args.since))
+    if args.format == "json":
+        sys.stdout.write("\n")
+    return 0
+
+
+def cmd_build_spacy(args) -> int:
+    from bot.rasa_plugins.spacy_pipeline import ensure_pipeline
+
+    built = ensure_pipeline(force=args.force)
+    print("spaCy pipeline built in models/spacy_intake" if built else "spaCy pipeline up to date")
+    return 0
+
+
+def cmd_db(args) -> int:
+    from bot.storage import db
+
+    db.upgrade_database()
+    print("database schema up to date")
+    return 0
+
+
+def cmd_flush_outbox(args) -> int:
+    from bot.storage.outbox import flush_outbox
+
+    print(f"{flush_outbox()} queued intake(s) stored")
+    return 0
+
+
+def cmd_endpoints(args) -> int:
+    from bot.rasa_plugins.endpoints import write_endpoints
+
+    print(write_endpoints(args.out))
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from bot.cli.evaluate import main as evaluate_main
+
+    args.file_given = args.data is not None
+    args.data = args.data or "tests/nlu/eval.jsonl"
+    return evaluate_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    assess = sub.add_parser("assess", help="assess JSON lines {id, text} from stdin, or --text")
+    assess.add_argument("--text", help="assess this one text instead of reading stdin")
+    assess.add_argument("--model", help="model archive (default: newest in models/)")
+    assess.set_defaults(func=cmd_assess)
+    export = sub.add_parser("export", help="print every stored intake")
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("--since", type=_date, help="only intakes created on or after YYYY-MM-DD")
+    export.set_defaults(func=cmd_export)
+    spacy_cmd = sub.add_parser("build-spacy", help="build models/spacy_intake from data/lookups")
+    spacy_cmd.add_argument("--force", action="store_true")
+    spacy_cmd.set_defaults(func=cmd_build_spacy)
+    sub.add_parser("db-upgrade", help="create or migrate the intake database").set_defaults(func=cmd_db)
+    sub.add_parser("flush-outbox", help="store intakes queued while the database was down") \
+        .set_defaults(func=cmd_flush_outbox)
+    endpoints = sub.add_parser("endpoints", help="write the Rasa endpoints file for this environment")
+    endpoints.add_argument("--out", default="var/endpoints.yml")
+    endpoints.set_defaults(func=cmd_endpoints)
+    evaluate = sub.add_parser("evaluate", help="measure extraction and classification")
+    evaluate.add_argument("--file", "--data", dest="data", default=None,
+                          help="labelled JSON lines (default: tests/nlu/eval.jsonl, and the "
+                               "red-flag sets tests/safety/emergencies_*.yml)")
+    evaluate.add_argument("--model", help="model archive (default: newest in models/)")
+    evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
+    evaluate.add_argument("--no-model", action="store_true",
+                          help="skip the trained model (lexicon and rules only)")
+    evaluate.set_defaults(func=cmd_evaluate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
