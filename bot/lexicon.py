@@ -77,8 +77,23 @@ class Lexicon:
         self.severity_words = {
             str(k).lower(): int(v)
             for k, v in self._load("severity.yml").get("severity_words", {}).items()}
+        #: Words that, said of a body region, make it that region's complaint ("tight hips"),
+        #: and on their own are general tension (conditions.yml `tightness_words`).
+        self.tightness_words = [w.lower() for w in
+                                self._load("conditions.yml").get("tightness_words", [])]
         self._regex = {label: _phrase_regex(table) for label, table in self.phrases.items()}
         self._pain_regex = _phrase_regex(self.pain_words)
+        self._tightness_regex = _phrase_regex(self.tightness_words)
+        self.body_problem_words = [w.lower() for w in
+                                   self._load("conditions.yml").get("body_problem_words", [])]
+        self._body_problem_regex = _phrase_regex(self.body_problem_words)
+        self._not_massage_regex = _phrase_regex(
+            [w.lower() for w in self._load("conditions.yml").get("not_massage_sites", [])])
+        self._single_words = {
+            label: {p: c for p, c in self.phrases[label].items() if p.isalpha()}
+            for label in ("condition", "body_part")}
+        self._single_words["pain"] = {w: w for w in self.pain_words if w.isalpha()}
+        self._single_words["problem"] = {w: w for w in self.body_problem_words if w.isalpha()}
         self._severity_regex = _phrase_regex(self.severity_words)
 
     def _load(self, name: str) -> dict:
@@ -117,7 +132,8 @@ class Lexicon:
         return table[close[0]] if close else None
 
     def scan(self, text: str, label: str) -> list[Mention]:
-        """Every non-overlapping phrase of one label in the text, longest first."""
+        """Every non-overlapping phrase of one label in the text, longest first; for
+        conditions and body regions also a one-word name mistyped or in the plural."""
         regex = self._regex.get(label)
         if regex is None:
             return []
@@ -132,12 +148,65 @@ class Lexicon:
             if canonical:
                 found.append(Mention(label, canonical, text[match.start():match.end()],
                                      match.start(), match.end()))
+        if label in self._single_words:
+            taken = [(m.start, m.end) for m in found]
+            found += [Mention(label, canonical, text[start:end], start, end)
+                      for start, end, canonical in self._word_variants(lowered, label, taken)]
+            found.sort(key=lambda m: m.start)
         return found
+
+    def _word_variants(self, lowered: str, kind: str, taken: list[tuple[int, int]]):
+        """(start, end, canonical) of words that are a listed one-word name in another form:
+        a plural or -s form ("hamstrungs" aside, "elbows", "aches") or one typo away
+        ("shouldre", "migrane"), for words of five letters or more that are not English."""
+        table = self._single_words[kind]
+        if not table:
+            return []
+        repair = _word_repair(tuple(sorted(table)))
+        made = []
+        for match in _WORD.finditer(lowered):
+            word = match.group(0)
+            if len(word) < 4 or word in table or any(s < match.end() and match.start() < e
+                                                      for s, e in taken):
+                continue
+            base = next((w for w in (word[:-1], word[:-2]) if word.endswith("s") and w in table),
+                        None)
+            if base is None and len(word) >= 5:
+                mended = repair.repair_word(word)
+                base = mended if mended != word and mended in table else None
+            if base is not None:
+                made.append((match.start(), match.end(), table[base]))
+        return made
 
     def pain_word_spans(self, text: str) -> list[tuple[int, int]]:
         if self._pain_regex is None:
             return []
-        return [m.span() for m in self._pain_regex.finditer(normalise_text(text))]
+        lowered = normalise_text(text)
+        spans = [m.span() for m in self._pain_regex.finditer(lowered)]
+        spans += [(s, e) for s, e, _ in self._word_variants(lowered, "pain", spans)]
+        return sorted(spans)
+
+    def body_problem_spans(self, text: str) -> list[tuple[int, int]]:
+        """Words that say something is wrong with the body (conditions.yml
+        `body_problem_words`), also mistyped or in another form."""
+        if self._body_problem_regex is None:
+            return []
+        lowered = normalise_text(text)
+        spans = [m.span() for m in self._body_problem_regex.finditer(lowered)]
+        spans += [(s, e) for s, e, _ in self._word_variants(lowered, "problem", spans)]
+        return sorted(spans)
+
+    def not_massage_site_spans(self, text: str) -> list[tuple[int, int]]:
+        """Places no massage treats ("sore throat", "my dog is limping")."""
+        if self._not_massage_regex is None:
+            return []
+        return [m.span() for m in self._not_massage_regex.finditer(normalise_text(text))]
+
+    def tightness_word_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the text says tight, stiff or knotted ("tight hips" is a hip complaint)."""
+        if self._tightness_regex is None:
+            return []
+        return [m.span() for m in self._tightness_regex.finditer(normalise_text(text))]
 
     def severity_word_matches(self, text: str) -> list[tuple[int, int, int]]:
         """(start, end, score) for every severity word, e.g. 'killing me' -> 8."""
@@ -158,6 +227,16 @@ class Lexicon:
             for phrase, canonical in sorted(self.phrases[label].items()):
                 patterns.append({"label": label, "pattern": phrase, "id": canonical})
         return patterns
+
+
+_WORD = re.compile(r"[a-z]+")
+
+
+@lru_cache(maxsize=8)
+def _word_repair(vocabulary: tuple[str, ...]):
+    from bot.text import WordRepair
+
+    return WordRepair(vocabulary)
 
 
 @lru_cache(maxsize=4)

@@ -74,16 +74,20 @@ def radiation_spans(lowered: str) -> list[tuple[int, int]]:
 
 
 def region_conditions(text: str, lowered: str, parts: list[Mention], conditions: list[Mention],
-                      pains: list[tuple[int, int]], lexicon: Lexicon) -> list[RegionPain]:
-    """Region + pain word (or a 0-10 rating) in one clause -> that region's pain condition."""
+                      pains: list[tuple[int, int]], lexicon: Lexicon,
+                      tight: list[tuple[int, int]] = ()) -> list[RegionPain]:
+    """Region + pain word (or a 0-10 rating) in one clause -> that region's pain condition;
+    `tight` words count too, except for the whole body ("tight all over" is tension)."""
     radiation = radiation_spans(lowered)
     parts = [p for p in parts if not any(s <= p.start < e for s, e in radiation)]
+    tight = set(tight)
     # a pain word inside a condition's own words ("pinched nerve") is that condition's
-    pains = [p for p in pains if not any(s <= p[0] < e for s, e in radiation)
-             and not any(c.start <= p[0] < c.end for c in conditions)]
+    pains = sorted(p for p in set(pains) | tight if not any(s <= p[0] < e for s, e in radiation)
+                   and not any(c.start <= p[0] < c.end and c.id != "tension" for c in conditions))
     painful: dict[int, tuple[int, int]] = {}
     for index, part in enumerate(parts):
         near = [p for p in pains if same_clause(lowered, (part.start, part.end), p)
+                and not (p in tight and part.id == "whole_body")
                 and (words_apart(lowered, (part.start, part.end), p) <= 4
                      or _reaches(lowered, part, p, parts))
                 ]

@@ -13,12 +13,12 @@ Its parts, in the order a message meets them: `rules` (the file, compiled), `mes
 client, now?), `screen` (which flags, what outcome). `SafetyResult.evidence` holds the
 client's matched words: health data, never log it.
 """
-from .message import normalise
+from .message import books_for_someone_else, normalise
 from .result import OUTCOMES, SafetyResult
 from .rules import DEFAULT_RULES_PATH, FLAG_OUTCOMES, SafetyRules, build_rules, load_safety_rules
 from .screen import (answer_to_check, crisis_flags, merge_results, safety_message, screen,
                      screen_in_context)
 
-__all__ = ["DEFAULT_RULES_PATH", "FLAG_OUTCOMES", "OUTCOMES", "SafetyResult", "SafetyRules",
+__all__ = ["DEFAULT_RULES_PATH", "books_for_someone_else", "FLAG_OUTCOMES", "OUTCOMES", "SafetyResult", "SafetyRules",
            "answer_to_check", "build_rules", "crisis_flags", "load_safety_rules", "merge_results", "normalise",
            "safety_message", "screen", "screen_in_context"]

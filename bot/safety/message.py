@@ -83,3 +83,7 @@ def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def books_for_someone_else(text: str, rules: SafetyRules) -> bool:
+    """"booking for my husband, he's got a bad shoulder": what is said about that person is
+    the intake's concern, not family history."""
+    return bool(rules.cues.booking_for_someone_else.search(normalise(text, rules)))
