@@ -8,9 +8,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.extraction import Extraction
-from bot.intake import assess, options_text, pain_details_question, summary_text
+from bot.intake import assess, options_message, pain_details_message, summary_message
 from bot.safety import safety_message
-from actions.intake_form import _override
 
 
 class ActionAskAppointmentType(Action):
@@ -20,8 +19,10 @@ class ActionAskAppointmentType(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         assessment = assess(Extraction.from_dict(tracker.get_slot("concerns")),
-                            override=_override(tracker) or tracker.get_slot("client_type"))
-        dispatcher.utter_message(text=options_text(assessment))
+                            override=tracker.get_slot("chosen_kind")
+                            or tracker.get_slot("client_type"))
+        response, values = options_message(assessment)
+        dispatcher.utter_message(response=response, **values)
         return [SlotSet("recommended_types", [t.id for t in assessment.recommended])]
 
 
@@ -33,8 +34,8 @@ class ActionAskPainDetails(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=pain_details_question(
-            Extraction.from_dict(tracker.get_slot("concerns"))))
+        response, values = pain_details_message(Extraction.from_dict(tracker.get_slot("concerns")))
+        dispatcher.utter_message(response=response, **values)
         return []
 
 
@@ -46,7 +47,8 @@ class ActionAskConfirm(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if tracker.get_slot("awaiting_change"):
             return []  # the validation just asked what to change; wait for the answer
-        dispatcher.utter_message(text=summary_text(tracker.current_slot_values()))
+        response, values = summary_message(tracker.current_slot_values())
+        dispatcher.utter_message(response=response, **values)
         return []
 
 
@@ -59,5 +61,6 @@ class ActionAskEmergencyCheck(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        # the practice's own wording (data/safety.yml), as every safety message
         dispatcher.utter_message(text=safety_message("check"))
         return []

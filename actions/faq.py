@@ -15,7 +15,6 @@ class ActionAnswerPrice(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        lines = ["Our prices:"]
-        lines += [f"- {catalogue.describe(t)}" for t in catalogue.load_catalogue()]
-        dispatcher.utter_message(text="\n".join(lines))
+        prices = "\n".join(f"- {catalogue.describe(t)}" for t in catalogue.load_catalogue())
+        dispatcher.utter_message(response="utter_prices", prices=prices)
         return []

@@ -17,7 +17,6 @@ from bot.intake import (answer_checks, assess, contact_from, contact_text, corre
                         screen_conversation,
                         latest_times, name_from, referral_provider, says_when, taken_as_given,
                         times_from_correction, TIMES_CHANGE, update_concerns)
-from bot.labels import phrase
 from bot.safety import answer_to_check, safety_message
 from bot.turns import answers_the_question, confirms, plainly_a_question, takes_over
 
@@ -25,7 +24,6 @@ from bot.turns import answers_the_question, confirms, plainly_a_question, takes_
 NOT_CONCERNS = {"client_name", "contact", "confirm"}
 #: Questions during which "no wait, I want number 2" switches the treatment chosen before.
 SWITCH_WHILE_ASKING = {"contact", "preferred_times", "referral", "insurance"}
-CHANGE_REQUESTED = "change requested"
 SWITCH_KIND = re.compile(r"^\s*(?:(?:(?:can you |could you |please )?show me|i'?d (?:like|rather)|"
                          r"i want|let'?s (?:see|do)|what about|how about|actually)\s+)?"
                          r"(?:the\s+)?(relaxation|relaxing|medical|therapeutic)\b", re.I)
@@ -79,7 +77,7 @@ class ValidateIntakeForm(FormValidationAction):
         updated = screen_conversation(previous, text, slots.get("concerns"), model_flagged)
         if _said(updated) != _said(previous):
             for message in new_safety_messages(previous, updated):
-                dispatcher.utter_message(text=message)
+                dispatcher.utter_message(text=message)  # the practice's wording, data/safety.yml
             events.append(SlotSet("safety", updated))
             if updated.get("checks"):
                 events.append(SlotSet("emergency_check", None))  # asked next: required_slots
@@ -109,16 +107,18 @@ class ValidateIntakeForm(FormValidationAction):
             return [SlotSet("attempts", attempts)]
         attempts.pop(requested, None)
         attempts.setdefault("taken_as_given", {})[requested] = text[:300]
-        dispatcher.utter_message(text=phrase("taken_as_given"))
+        dispatcher.utter_message(response="utter_taken_as_given")
         return [SlotSet("attempts", attempts), *[SlotSet(k, v) for k, v in given.items()]]
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         medical = tracker.get_slot("client_type") == "medical"
+        # how long and how bad, said with the concerns, are not asked again
+        asks_pain = medical and not tracker.get_slot("pain_details_given")
         pending = (tracker.get_slot("safety") or {}).get("checks")
         slots = ["emergency_check"] if pending else []
         slots += ["concerns"]
-        slots += ["pain_details"] if medical else []
+        slots += ["pain_details"] if asks_pain else []
         # every client is asked the contraindication questions: pregnancy, clots, blood
         # thinners, recent surgery or fever matter for a relaxation massage too. Not the
         # buyer of a gift: the person who comes is asked at their visit.
@@ -167,7 +167,7 @@ class ValidateIntakeForm(FormValidationAction):
             # still taken (staff see it as an emergency), never booked as usual
             dispatcher.utter_message(text=safety_message("urgent"))
         extraction = Extraction.from_dict(value)
-        assessment = assess(extraction, override=_override(tracker))
+        assessment = assess(extraction, override=tracker.get_slot("chosen_kind"))
         only_wants_a_massage = extraction.wants_massage and not (
             extraction.conditions or extraction.goals or extraction.preference)
         if only_wants_a_massage and tracker.get_slot("requested_slot") is None:
@@ -186,7 +186,7 @@ class ValidateIntakeForm(FormValidationAction):
             "recommended_types": [t.id for t in assessment.recommended],
         }
         if extraction.severity is not None and extraction.duration:
-            slots["pain_details"] = "given with the concerns"
+            slots["pain_details_given"] = True
         if tracker.get_slot("client_type") not in (None, slots["client_type"]):
             slots["appointment_type"] = None  # the offer changes with the kind of massage
         return slots
@@ -238,7 +238,7 @@ class ValidateIntakeForm(FormValidationAction):
         if wanted and wanted != current:
             assessment = assess(Extraction.from_dict(tracker.get_slot("concerns")), override=wanted)
             # None re-asks, now with the other kind's appointment types
-            return {"appointment_type": None, "client_type": wanted,
+            return {"appointment_type": None, "client_type": wanted, "chosen_kind": wanted,
                     "confidence": assessment.classification.confidence,
                     "reasons": assessment.classification.reasons,
                     "recommended_types": [t.id for t in assessment.recommended]}
@@ -247,15 +247,14 @@ class ValidateIntakeForm(FormValidationAction):
         if plainly_a_question(text) and offered:
             # "what's the difference between 1 and 2?": what each is, then the same question
             asked_about = catalogue.options_asked_about(text, offered)
-            dispatcher.utter_message(text="\n".join(
+            dispatcher.utter_message(response="utter_option_details", details="\n".join(
                 f"{offered.index(t) + 1}. {t.name}: {t.description}" for t in asked_about))
             return {"appointment_type": None}
         chosen = catalogue.find_appointment_type(str(value), offered)
         tied = catalogue.tied_picks(str(value), offered) if chosen is None else []
         if tied:  # "the cheaper one" when two cost the same: one question naming them
-            dispatcher.utter_message(text="These cost the same: " + "; ".join(
-                f"{offered.index(t) + 1}. {catalogue.describe(t)}" for t in tied)
-                + ". Which one would you like?")
+            dispatcher.utter_message(response="utter_tied_options", options="; ".join(
+                f"{offered.index(t) + 1}. {catalogue.describe(t)}" for t in tied))
             return {"appointment_type": None}
         if chosen is None or (chosen.client_type != current and not wanted):
             dispatcher.utter_message(response="utter_invalid_appointment_type")
@@ -278,7 +277,7 @@ class ValidateIntakeForm(FormValidationAction):
         if plainly_a_question(str(value or "")):
             name = ""  # "wait which one did u pick?" is no name
         if not name or len(name) > 80 or not re.search(r"[^\W\d_]", name):
-            dispatcher.utter_message(text="Sorry, what name should I use?")
+            dispatcher.utter_message(response="utter_name_unclear")
             return {"client_name": None}  # None re-asks: no usable name in the answer
         return {"client_name": name}
 
@@ -354,7 +353,7 @@ class ValidateIntakeForm(FormValidationAction):
             if plainly_a_question(text) and not _answered_this_turn(tracker, "utter_insurance"):
                 dispatcher.utter_message(response="utter_insurance")  # "...does it cover it?"
             return {"insurance": value}
-        dispatcher.utter_message(text=phrase("insurance_unclear"))
+        dispatcher.utter_message(response="utter_insurance_unclear")
         return {"insurance": None}  # asked once more, then taken as given (_no_loops)
 
     # -- the summary and its corrections -------------------------------------------------
@@ -362,13 +361,14 @@ class ValidateIntakeForm(FormValidationAction):
         text, entities, intent = _message(tracker)
         if not _answering(tracker, "confirm"):
             return {}
+        # False: not confirmed, something is to change (validate_confirm applies it or asks what)
         if confirms(text):
             return {"confirm": True}  # "yes", "looks right", "nothing" (to "what to change?")
         if correction_updates(tracker.current_slot_values(), text, entities):
-            return {"confirm": CHANGE_REQUESTED}  # validate_confirm applies the change
+            return {"confirm": False}  # "yes but my number is 555-..."
         if intent == "affirm":
             return {"confirm": True}
-        return {"confirm": CHANGE_REQUESTED}
+        return {"confirm": False}
 
     def validate_confirm(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[Text, Any]:
@@ -377,7 +377,7 @@ class ValidateIntakeForm(FormValidationAction):
         text, entities, intent = _message(tracker)
         updates = correction_updates(tracker.current_slot_values(), text, entities)
         if updates:
-            dispatcher.utter_message(text="Updated.")
+            dispatcher.utter_message(response="utter_updated")
             if "concerns" in updates:
                 updates.update(self.validate_concerns(updates["concerns"], dispatcher, tracker, domain))
             # None re-asks: the client sees the corrected summary and confirms again
@@ -390,15 +390,6 @@ class ValidateIntakeForm(FormValidationAction):
 def _said(screened: Optional[dict]) -> dict:
     """A screen result without its empty fields, to tell whether anything changed."""
     return {k: v for k, v in (screened or {}).items() if v}
-
-
-def _override(tracker: Tracker) -> Optional[str]:
-    """A kind of massage the client explicitly switched to earlier in the form."""
-    reasons = tracker.get_slot("reasons") or []
-    for kind in ("medical", "relaxation"):
-        if f"client chose {kind} massage" in reasons:
-            return kind
-    return None
 
 
 def _wanted_kind(text: str, intent: Optional[str]) -> Optional[str]:
@@ -435,7 +426,8 @@ def _changed_treatment(text: str, tracker: Tracker):
 
 def _switched_to(changed: catalogue.AppointmentType, dispatcher: CollectingDispatcher) -> dict:
     """Says which treatment the client switched to; the slots that record it."""
-    dispatcher.utter_message(text=f"Got it: {catalogue.describe(changed)}.")
+    dispatcher.utter_message(response="utter_switched_treatment",
+                             treatment=catalogue.describe(changed))
     return {"appointment_type": changed.id, "client_type": changed.client_type}
 
 

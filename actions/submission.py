@@ -9,6 +9,7 @@ from rasa_sdk.events import AllSlotsReset, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import catalogue
+from bot.labels import label
 from bot.records import intake_record, latest_user_time, transcript_from_events
 from bot.storage.outbox import save_or_queue
 
@@ -28,13 +29,13 @@ class ActionSubmitIntake(Action):
         result = save_or_queue(record)
         logger.info("intake %s: %s", result["status"], result.get("id", "-"))
         chosen = catalogue.find_appointment_type(record["appointment_type"] or "", [])
-        what = catalogue.describe(chosen) if chosen else "your appointment"
+        what = catalogue.describe(chosen) if chosen else label("values", "your_appointment")
         words = [w for w in (record["contact"]["name"] or "").split()
                  if w.lower().strip(".") not in ("dr", "mr", "mrs", "ms", "miss", "mx", "prof")]
-        name = words[0] if words else ""
-        dispatcher.utter_message(text=(
-            f"Thank you{', ' + name if name else ''}! Your request for {what} is in. Our staff "
-            "will review it and contact you to confirm a time. Is there anything else I can "
-            "help with?"))
+        if words:
+            dispatcher.utter_message(response="utter_intake_submitted_named", treatment=what,
+                                     first_name=words[0])
+        else:
+            dispatcher.utter_message(response="utter_intake_submitted", treatment=what)
         # A new intake may follow in the same conversation: it starts from empty slots.
         return [AllSlotsReset(), SlotSet("intake_id", str(result.get("id") or "queued"))]

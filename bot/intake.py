@@ -15,7 +15,7 @@ from bot import catalogue, safety
 from bot.config import DATA_DIR
 from bot.classification import Classification, classify
 from bot.extraction import EXTRACTION_MAX_CHARS, Extraction, duration_in, extract, referral_in
-from bot.labels import describe_condition, label
+from bot.labels import describe_condition, label, labels
 from bot.timeexpr import weeks_ago
 
 NO_INSURANCE = re.compile(r"^\s*(?:no|nope|nah|none|n|self[\s-]?pay|cash|out of pocket|no insurance|not now|no thanks?)\b", re.I)
@@ -247,78 +247,83 @@ def insurance_from(text: str) -> str | None:
     return None
 
 
-def options_text(assessment: Assessment) -> str:
-    """The recommendation message: kind, why, and numbered appointment types."""
+def options_message(assessment: Assessment) -> tuple[str, dict]:
+    """The recommendation: kind, why, and numbered appointment types, as a domain.yml
+    response (one for each kind) and its values."""
     cls = assessment.classification
-    kind = "medical massage" if cls.client_type == "medical" else "a relaxation massage"
     why = "; ".join(r for r in cls.reasons if not r.startswith("not counted"))[:300]
-    lines = [f"Based on what you told me, {kind} fits best ({why})."]
-    if cls.client_type == "medical":
-        lines.append("Insurance sometimes covers medical massage with a diagnosis and referral.")
-    lines.append("These appointment types match:")
-    for number, option in enumerate(assessment.recommended, start=1):
-        lines.append(f"{number}. {catalogue.describe(option)}")
-    other = "relaxation" if cls.client_type == "medical" else "medical"
-    lines.append(f"Reply with a number or name, or say \"{other}\" to see {other} massage instead.")
-    return "\n".join(lines)
+    options = "\n".join(f"{number}. {catalogue.describe(option)}"
+                         for number, option in enumerate(assessment.recommended, start=1))
+    response = "utter_options_medical" if cls.client_type == "medical" else "utter_options_relaxation"
+    return response, {"why": why, "options": options}
 
 
-def pain_details_question(ex: Extraction) -> str:
-    missing = []
-    if not ex.duration:
-        missing.append("how long it has been going on")
-    if ex.severity is None:
-        missing.append("how bad it is on a scale of 0 to 10")
-    if not ex.aggravators:
-        missing.append("what makes it worse")
-    asked = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1] \
-        if missing else "anything else about it I should pass on"
-    return f"Got it: {concern_summary(ex)}. Can you tell me {asked}?"
+#: What the pain question asks for, in its order: the detail, and whether it is missing.
+PAIN_DETAILS = (("duration", lambda ex: not ex.duration),
+                ("severity", lambda ex: ex.severity is None),
+                ("aggravators", lambda ex: not ex.aggravators))
+
+
+def pain_details_message(ex: Extraction) -> tuple[str, dict]:
+    """Says back what was understood and asks only for the details still missing: a
+    domain.yml response for each set of missing details (utter_pain_details_...)."""
+    missing = [detail for detail, lacking in PAIN_DETAILS if lacking(ex)]
+    return "utter_pain_details_" + ("_".join(missing) or "anything_else"), \
+        {"concern": concern_summary(ex)}
 
 
 def concern_summary(ex: Extraction) -> str:
     parts = [describe_condition(c) for c in ex.present()]
     if not parts:
         parts = [label("goals", g) for g in ex.goals]
-    text = ", ".join(parts) or "a massage"
+    text = ", ".join(parts) or label("values", "nothing_said")
     details = []
     if ex.severity is not None:
         details.append(f"{ex.severity}/10")
     if ex.duration:
         details.append(ex.duration)
     if ex.surgery:
-        details.append("surgery" + (f" {ex.surgery['when']}" if ex.surgery.get("when") else ""))
+        details.append(label("values", "surgery")
+                       + (f" {ex.surgery['when']}" if ex.surgery.get("when") else ""))
     return text + (f" ({', '.join(details)})" if details else "")
 
 
-def summary_text(slots: dict) -> str:
+def summary_message(slots: dict) -> tuple[str, dict]:
     """The summary before the yes/no confirm, rendered from the very record that will be
-    stored (bot.records.intake_record), so what the client confirms is what staff get."""
+    stored (bot.records.intake_record), so what the client confirms is what staff get: a
+    domain.yml response (with the referral and insurance for a medical client, with the
+    "before booking" line when the safety screen asks for one) and its values."""
     from bot.records import intake_record
 
     record = intake_record("", None, slots, [])
     ex = Extraction.from_dict(slots.get("concerns"))
     chosen = catalogue.find_appointment_type(record["appointment_type"] or "", [])
     contact = record["contact"]
-    lines = ["Here's what I have:",
-             f"- What brings you in: {concern_summary(ex)}",
-             f"- Massage: {record['client_type'] if record['client_type'] != 'unclear' else 'not decided'}"
-             + (f", {catalogue.describe(chosen)}" if chosen else ""),
-             f"- Name: {contact['name'] or '-'}",
-             f"- Contact: {contact_text(contact['phone'], contact['email']) or slots.get('contact') or '-'}",
-             f"- Preferred times: {record['preferred_times'] or '-'}"]
-    note = SAFETY_NOTES.get(record["safety_outcome"])
-    if note:
-        lines.append(f"- Before booking: {note}")
+    not_given = label("values", "not_given")
+    massage = record["client_type"] if record["client_type"] != "unclear" \
+        else label("values", "not_decided")
+    values = {
+        "concern": concern_summary(ex),
+        "massage": massage + (f", {catalogue.describe(chosen)}" if chosen else ""),
+        "name": contact["name"] or not_given,
+        "contact_details": contact_text(contact["phone"], contact["email"])
+        or slots.get("contact") or not_given,
+        "times": record["preferred_times"] or not_given,
+    }
+    response = "utter_summary"
     if record["client_type"] == "medical":
+        response += "_medical"
         referral = record["referral"]
         provider = (record["details"] or {}).get("referral_provider")
-        said = "yes" + (f" ({provider})" if provider else "") if referral else \
-            "no" if referral is False else "-"
-        lines.append(f"- Referral: {said}")
-        lines.append(f"- Insurance: {record['insurance'] or '-'}")
-    lines.append("Is that all correct? Reply yes, or tell me what to change.")
-    return "\n".join(lines)
+        values["referral_answer"] = label("values", "referral_yes") + (
+            f" ({provider})" if provider else "") if referral else \
+            label("values", "referral_no") if referral is False else not_given
+        values["insurer"] = record["insurance"] or not_given
+    note = labels("before_booking").get(record["safety_outcome"])
+    if note:
+        response += "_before_booking"
+        values["note"] = note
+    return response, values
 
 
 def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
@@ -360,12 +365,31 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
         # "the 90 min one" at the summary: the chosen treatment, another length
         chosen = catalogue.find_appointment_type(text, current)
     if chosen and (catalogue.treatment_name_spans(text) or re.search(
-            r"\d+\s*min|\b(?:number|option|no\.?)\s*#?\d\b|#\d\b|\b(?:massage|therapy|drainage|"
-            r"release|tissue|swedish|neuromuscular|lymphatic|myofascial)\b", text, re.I)):
+            r"\d+\s*min|\b(?:number|option|no\.?)\s*#?\d\b|#\d\b", text, re.I)
+            or set(re.findall(r"[a-z]+", (text or "").lower())) & menu_words()):
         updates["appointment_type"] = chosen.id
     if not updates and TIMES_CORRECTION.search(text or "") and says_when(text):
         updates["preferred_times"] = times_from_correction(text)
     return updates
+
+
+def menu_words() -> frozenset[str]:
+    """Words of the menu's treatment names (data/appointment_types.yml) that are no word of a
+    condition or a goal (their ids and data/labels.yml) and no everyday word ("work",
+    "post"): "swedish", "myofascial", "massage", not "sports", "scar" or "surgical". At the
+    summary "the swedish one" changes the treatment; "it's a sports injury" does not."""
+    return _menu_words(tuple(t.name for t in catalogue.load_catalogue()))
+
+
+@lru_cache(maxsize=4)
+def _menu_words(names: tuple[str, ...]) -> frozenset[str]:
+    from bot.text import common_english_words
+
+    named = {**labels("conditions"), **labels("goals")}
+    other = set(re.findall(r"[a-z]+", " ".join([*named, *named.values()]).lower()))
+    other |= common_english_words(500)
+    said = re.findall(r"[a-z]{4,}", re.sub(r"\d+\s*min\w*", " ", " ".join(names).lower()))
+    return frozenset(word for word in said if word not in other)
 
 
 #: "looks right", "right now", "that's right": no side of the body
@@ -420,11 +444,6 @@ def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) 
             merged.conditions.remove(merged.present()[0])
     merged = merged.merge(new)
     return merged.to_dict()
-
-
-SAFETY_NOTES = {"therapist_review": "a therapist reviews your health answers first",
-                "clearance_needed": "we need your doctor's okay (or your recovery) first",
-                "urgent": "please get medical help first"}
 
 
 #: What a form slot holds when the client's own words are taken as the answer after the

@@ -1,11 +1,15 @@
-"""Plain-words names for canonical ids (data/labels.yml)."""
+"""Plain-words names for canonical ids (data/labels.yml), and the bot's sentences: the
+responses of domain.yml, filled as Rasa fills them."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import yaml
 
-from bot.config import DATA_DIR
+from bot.config import DATA_DIR, PROJECT_ROOT
+
+DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 
 
 @lru_cache(maxsize=1)
@@ -20,6 +24,11 @@ def label(kind: str, canonical: str | None) -> str:
     return _labels().get(kind, {}).get(canonical, canonical.replace("_", " "))
 
 
+def labels(kind: str) -> dict:
+    """Every label of one kind: {id: words}."""
+    return dict(_labels().get(kind) or {})
+
+
 def describe_condition(cond) -> str:
     """'left lower back pain', 'sciatica (left lower back)' for a ConditionMention."""
     region = label("body_parts", cond.body_part)
@@ -30,6 +39,25 @@ def describe_condition(cond) -> str:
     return f"{name} ({where})" if where and region not in name else name
 
 
-def phrase(key: str) -> str:
-    """A sentence the bot says, from data/labels.yml `messages` (wording is data)."""
-    return " ".join(str(_labels().get("messages", {}).get(key, key)).split())
+@lru_cache(maxsize=1)
+def _responses() -> dict:
+    with DOMAIN_FILE.open(encoding="utf-8") as handle:
+        return (yaml.safe_load(handle) or {}).get("responses") or {}
+
+
+def response_text(response: str, **values) -> str:
+    """The text of a domain.yml response (its first variation without a condition or
+    channel) with its {placeholders} filled from `values`, as Rasa fills the response an
+    action sends with `dispatcher.utter_message(response=..., **values)`. For what runs
+    without Rasa: tests, and the command line. A placeholder without a value is an error
+    here (Rasa would send the response unfilled)."""
+    variations = _responses()[response]
+    text = next((v["text"] for v in variations
+                 if not v.get("condition") and not v.get("channel")), variations[0]["text"])
+    return re.sub(r"{([^\n{}]+?)}", lambda m: str(values[m.group(1)]), text)
+
+
+def placeholders(response: str) -> set[str]:
+    """The {names} a domain.yml response needs filled."""
+    return {name for variation in _responses()[response]
+            for name in re.findall(r"{([^\n{}]+?)}", variation.get("text") or "")}

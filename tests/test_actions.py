@@ -6,11 +6,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, AllSlotsReset, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.asks import ActionAskAppointmentType, ActionAskConfirm
+from actions.asks import ActionAskAppointmentType, ActionAskConfirm, ActionAskPainDetails
 from actions.conversation_control import ActionStartOver, ActionStopIntake
 from actions.intake_form import ValidateIntakeForm
 from actions.session_start import ActionSessionStart
 from actions.submission import ActionSubmitIntake
+from bot import catalogue
+from bot.labels import placeholders, response_text
 
 DOMAIN = {
     "forms": {"intake_form": {"required_slots": [
@@ -22,7 +24,7 @@ SLOT_NAMES = ["concerns", "client_type", "confidence", "reasons", "recommended_t
               "pain_details", "health_screen", "appointment_type", "client_name", "phone",
               "email", "contact", "preferred_times", "referral", "insurance", "confirm",
               "awaiting_change", "intake_id", "requested_slot", "emergency_check", "attempts",
-              "misunderstood", "awaiting_followup"]
+              "misunderstood", "awaiting_followup", "chosen_kind", "pain_details_given"]
 
 
 def tracker(text: str, intent: str, slots: dict | None = None, entities=None,
@@ -39,6 +41,20 @@ async def run(action, tr: Tracker):
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tr, DOMAIN)
     return events, dispatcher.messages
+
+
+def said(messages: list[dict]) -> list[str]:
+    """What the client reads: a response filled from the values the action sent with it, as
+    Rasa fills it (every placeholder must have one), or a text sent as it is."""
+    texts = []
+    for message in messages:
+        if message.get("response"):
+            values = {k: v for k, v in message.items() if k not in ("text", "response", "template")}
+            assert placeholders(message["response"]) <= set(values), message
+            texts.append(response_text(message["response"], **values))
+        else:
+            texts.append(message["text"])
+    return texts
 
 
 async def test_first_message_fills_concerns_classifies_and_asks_pain_details():
@@ -104,6 +120,71 @@ async def test_asking_for_the_other_kind_switches_the_offer():
     assert "asked for medical massage" in slots["reasons"]
 
 
+async def test_the_kind_picked_at_the_list_is_kept_in_its_own_slot():
+    tr = tracker("show me medical", "choose_appointment",
+                 {**RELAXATION, "requested_slot": "appointment_type"})
+    events, messages = await run(ValidateIntakeForm(), tr)
+    assert events == [
+        SlotSet("appointment_type", None), SlotSet("client_type", "medical"),
+        SlotSet("chosen_kind", "medical"), SlotSet("confidence", 0.9),
+        SlotSet("reasons", ["client chose medical massage", "wants relaxation",
+                            "said they mainly want to relax"]),
+        SlotSet("recommended_types", ["neuromuscular_60", "myofascial_60", "deep_tissue_60"]),
+        SlotSet("requested_slot", "pain_details")]
+    assert messages == []
+
+
+async def test_the_kind_the_client_chose_wins_over_later_concerns_and_the_offer():
+    """"show me relaxation" after describing back pain: the later concerns and the list of
+    options keep to relaxation (the chosen_kind slot)."""
+    chose = {"safety": BOOK, "chosen_kind": "relaxation", "client_type": "relaxation",
+             "requested_slot": "concerns"}
+    events, _ = await run(ValidateIntakeForm(), tracker("my lower back hurts", "describe_symptoms",
+                                                        chose))
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots["client_type"] == "relaxation"
+    assert slots["reasons"][0] == "client chose relaxation massage"
+    events, messages = await run(ActionAskAppointmentType(), tracker("", "describe_symptoms", {
+        **chose, "concerns": slots["concerns"], "client_type": "relaxation"}))
+    assert [m["response"] for m in messages] == ["utter_options_relaxation"]
+    assert events == [SlotSet("recommended_types", ["swedish_60"])]
+
+
+async def test_how_long_and_how_bad_said_with_the_concerns_are_not_asked_again():
+    events, messages = await run(ValidateIntakeForm(), tracker(
+        "my lower back has hurt for 3 weeks, about a 7", "describe_symptoms", {"safety": BOOK}))
+    slots = {e["name"]: e["value"] for e in events}
+    assert [e["name"] for e in events] == [
+        "concerns", "client_type", "confidence", "reasons", "recommended_types",
+        "pain_details_given", "requested_slot"]
+    assert slots["pain_details_given"] is True and slots["requested_slot"] == "health_screen"
+    assert messages == []
+    # nothing the client did not say is stored as their answer
+    from bot.records import intake_record
+
+    record = intake_record("conv-1", None, slots, [])
+    assert record["details"]["pain_details"] is None
+
+
+@pytest.mark.parametrize(("concerns", "response", "text"), [
+    ({"duration": "3 weeks"}, "utter_pain_details_severity_aggravators",
+     "Got it: lower back pain (3 weeks). Can you tell me how bad it is on a scale of 0 to 10 and "
+     "what makes it worse?"),
+    ({}, "utter_pain_details_duration_severity_aggravators",
+     "Got it: lower back pain. Can you tell me how long it has been going on, how bad it is on "
+     "a scale of 0 to 10 and what makes it worse?"),
+    ({"duration": "3 weeks", "severity": 7, "aggravators": ["sitting"]},
+     "utter_pain_details_anything_else",
+     "Got it: lower back pain (7/10, 3 weeks). Can you tell me anything else about it I should "
+     "pass on?"),
+])
+async def test_the_pain_question_asks_only_what_is_missing(concerns, response, text):
+    slots = {**MEDICAL_CONCERNS, "concerns": {**MEDICAL_CONCERNS["concerns"], **concerns}}
+    events, messages = await run(ActionAskPainDetails(), tracker("", "describe_symptoms", slots))
+    assert events == [] and [m["response"] for m in messages] == [response]
+    assert said(messages) == [text]
+
+
 async def test_contact_without_phone_or_email_is_reasked():
     tr = tracker("you can reach me anytime", "give_contact", {**RELAXATION,
                  "appointment_type": "swedish_60", "client_name": "Dana", "requested_slot": "contact"})
@@ -144,7 +225,20 @@ async def test_correction_at_the_summary_updates_and_reasks():
     assert events == [SlotSet("contact", "(555) 777-1212"), SlotSet("confirm", None),
                       SlotSet("phone", "+15557771212"), SlotSet("email", None),
                       SlotSet("awaiting_change", False), SlotSet("requested_slot", "confirm")]
-    assert [m["text"] for m in messages] == ["Updated."]
+    assert [m["response"] for m in messages] == ["utter_updated"]
+    assert said(messages) == ["Updated."]
+
+
+async def test_confirm_is_only_ever_true_false_or_none():
+    """A correction or a "no" at the summary is a False confirm (not confirmed), never a
+    string in the bool slot; validation turns it into None, so the summary is asked again."""
+    form = ValidateIntakeForm()
+    for said_now, intent, expected in (("yes that's right", "affirm", True), ("no", "deny", False),
+                                       ("wait my number is 555-777-1212", "correct", False),
+                                       ("hmm the time", "correct", False)):
+        extracted = await form.extract_confirm(CollectingDispatcher(),
+                                               tracker(said_now, intent, FILLED), DOMAIN)
+        assert extracted == {"confirm": expected}, said_now
 
 
 async def test_no_at_the_summary_asks_what_to_change():
@@ -157,17 +251,23 @@ async def test_no_at_the_summary_asks_what_to_change():
 async def test_summary_restates_every_value_in_plain_text():
     events, messages = await run(ActionAskConfirm(), tracker("", "give_availability", FILLED))
     assert events == []
-    text = messages[0]["text"]
-    for value in ("Dana Cole", "(555) 201-3344", "weekday evenings", "Swedish", "relaxation"):
-        assert value in text
-    assert text.endswith("Is that all correct? Reply yes, or tell me what to change.")
+    assert [m["response"] for m in messages] == ["utter_summary"]
+    [text] = said(messages)
+    assert text == ("Here's what I have:\n"
+                    "- What brings you in: relaxation\n"
+                    "- Massage: relaxation, Swedish relaxation massage, 60 min, $95\n"
+                    "- Name: Dana Cole\n"
+                    "- Contact: (555) 201-3344\n"
+                    "- Preferred times: weekday evenings\n"
+                    "Is that all correct? Reply yes, or tell me what to change.")
 
 
 async def test_appointment_question_explains_kind_reasons_and_prices():
     slots = {**RELAXATION, "reasons": ["wants relaxation"]}
     events, messages = await run(ActionAskAppointmentType(), tracker("", "want_relaxation", slots))
     assert events == [SlotSet("recommended_types", ["swedish_60", "swedish_90"])]
-    text = messages[0]["text"]
+    assert [m["response"] for m in messages] == ["utter_options_relaxation"]
+    [text] = said(messages)
     assert "relaxation massage" in text and "1. " in text and "$" in text and "min" in text
 
 
@@ -198,7 +298,9 @@ async def test_submit_stores_the_intake_with_its_transcript(tmp_path, monkeypatc
     events, messages = await run(ActionSubmitIntake(), tracker("yes", "affirm",
                                  {**FILLED, "confirm": True}, events=history))
     assert events == [AllSlotsReset(), SlotSet("intake_id", "1")]
-    assert "Dana" in messages[0]["text"] and "Swedish" in messages[0]["text"]
+    assert [m["response"] for m in messages] == ["utter_intake_submitted_named"]
+    assert said(messages)[0].startswith(
+        "Thank you, Dana! Your request for Swedish relaxation massage, 60 min, $")
     import json
     [stored] = json.loads(export_intakes(url))
     assert stored["contact"] == {"name": "Dana Cole", "phone": "555-201-3344", "email": None}
@@ -228,7 +330,7 @@ async def test_recent_surgery_needs_clearance_and_the_summary_says_so():
     assert safety["outcome"] == "clearance_needed" and "recent_surgery" in safety["red_flags"]
     assert "doctor" in messages[-1]["text"]
     _, summary = await run(ActionAskConfirm(), tracker("", "affirm", {**FILLED, "safety": safety}))
-    assert "Before booking: we need your doctor's okay" in summary[0]["text"]
+    assert "Before booking: we need your doctor's okay" in said(summary)[0]
 
 
 async def test_emergency_is_stored_with_its_red_flags_and_ends_the_intake(tmp_path, monkeypatch):
@@ -305,7 +407,7 @@ async def test_the_third_unreadable_answer_is_taken_as_given_and_flagged():
     assert events[-3:] == [SlotSet("attempts", {"taken_as_given": {"contact": "whenever really"}}),
                            SlotSet("contact", "whenever really"),
                            SlotSet("requested_slot", "preferred_times")]
-    assert "as you wrote it" in messages[-1]["text"]
+    assert "as you wrote it" in said(messages)[-1]
 
 
 async def test_nothing_to_change_confirms_the_summary():
@@ -353,7 +455,7 @@ async def test_a_treatment_switch_at_the_name_question_is_no_name():
     events, messages = await run(ValidateIntakeForm(), tr)
     slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
     assert slots.get("client_name") is None and slots["appointment_type"] == "sports_60"
-    assert messages[0]["text"].startswith("Got it: Sports")
+    assert said(messages)[0].startswith("Got it: Sports")
 
 
 async def test_a_question_about_the_listed_options_is_answered_and_asked_again():
@@ -363,7 +465,7 @@ async def test_a_question_about_the_listed_options_is_answered_and_asked_again()
         "requested_slot": "appointment_type"})
     events, messages = await run(ValidateIntakeForm(), tr)
     assert SlotSet("appointment_type", None) in events
-    [answer] = [m["text"] for m in messages]
+    [answer] = said(messages)
     assert answer.startswith("1. Neuromuscular therapy") and "\n2. Myofascial release" in answer
     assert "3." not in answer
 
@@ -399,6 +501,41 @@ async def test_a_question_about_a_referral_is_no_referral():
     assert not [e for e in events if e.get("name") == "referral"]
 
 
+async def test_a_question_about_the_prices_lists_the_menu():
+    from actions.faq import ActionAnswerPrice
+
+    events, messages = await run(ActionAnswerPrice(), tracker("how much?", "ask_price", {}))
+    assert events == [] and [m["response"] for m in messages] == ["utter_prices"]
+    lines = said(messages)[0].splitlines()
+    assert lines[0] == "Our prices:" and lines[1].startswith("- Neuromuscular therapy")
+    assert len(lines) == 1 + len(catalogue.load_catalogue())
+
+
+def test_every_response_the_actions_send_is_in_the_domain():
+    """Names written in the actions, and the ones bot.intake picks by case."""
+    import re
+    from itertools import product
+
+    import yaml
+
+    from bot.extraction import Extraction
+    from bot.intake import pain_details_message, summary_message
+    from tests.conftest import ROOT
+
+    responses = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
+    named = {name for path in (ROOT / "actions").glob("*.py")
+             for name in re.findall(r'response="(utter_\w+)"', path.read_text())}
+    for duration, severity, aggravators in product((None, "3 weeks"), (None, 5), ([], ["sitting"])):
+        named.add(pain_details_message(Extraction(duration=duration, severity=severity,
+                                                  aggravators=aggravators))[0])
+    for kind, outcome in product(("medical", "relaxation", "unclear"), ("book", "clearance_needed")):
+        named.add(summary_message({"client_type": kind, "safety": {"outcome": outcome}})[0])
+    named |= {"utter_options_medical", "utter_options_relaxation"}
+    assert len([n for n in named if n.startswith("utter_pain_details_")]) == 8
+    assert len([n for n in named if n.startswith("utter_summary")]) == 4
+    assert sorted(n for n in named if n not in responses) == []
+
+
 async def test_a_tied_pick_gets_one_question_naming_the_options():
     tr = tracker("the cheaper one", "choose_appointment", {
         **MEDICAL_CONCERNS, "pain_details": "6/10", "health_screen": "none",
@@ -406,7 +543,7 @@ async def test_a_tied_pick_gets_one_question_naming_the_options():
         "requested_slot": "appointment_type"})
     events, messages = await run(ValidateIntakeForm(), tr)
     assert SlotSet("appointment_type", None) in events
-    [text] = [m["text"] for m in messages]
+    [text] = said(messages)
     assert text.startswith("These cost the same: 1. Neuromuscular") and "3. Deep tissue" in text
 
 
@@ -417,7 +554,7 @@ async def test_a_switch_of_treatment_while_asked_for_the_phone():
         "pain_details": "6/10", "client_name": "Rose Hill", "requested_slot": "contact"})
     events, messages = await run(ValidateIntakeForm(), tr)
     assert SlotSet("appointment_type", "myofascial_60") in events
-    assert [m["text"] for m in messages] == ["Got it: Myofascial release, 60 min, $115."]
+    assert said(messages) == ["Got it: Myofascial release, 60 min, $115."]
     assert events[-1] == SlotSet("requested_slot", "contact")
 
 

@@ -8,7 +8,8 @@ import yaml
 
 from bot import catalogue
 from bot.extraction import extract
-from bot.intake import assess, options_text, pain_details_question, summary_text
+from bot.intake import assess, options_message, pain_details_message, summary_message
+from bot.labels import response_text
 from tests.conftest import ROOT
 
 DIAGNOSING = re.compile(
@@ -41,11 +42,12 @@ def generated_texts() -> list[str]:
     texts = []
     for sample in SAMPLES:
         result = assess(extract(sample))
+        messages = [pain_details_message(result.extraction),
+                     summary_message({"concerns": result.extraction.to_dict(),
+                                      "client_type": result.classification.client_type})]
         if result.classification.client_type != "unclear":
-            texts.append(options_text(result))
-        texts.append(pain_details_question(result.extraction))
-        texts.append(summary_text({"concerns": result.extraction.to_dict(),
-                                   "client_type": result.classification.client_type}))
+            messages.append(options_message(result))
+        texts += [response_text(response, **values) for response, values in messages]
         texts += result.classification.reasons
     return texts
 
