@@ -46,12 +46,13 @@ def test_nlu_test_set(trained_model, tmp_path):
                   "--out", str(out), "--no-plot")
     assert result.returncode == 0, result.stderr[-3000:]
     intents = json.loads((out / "intent_report.json").read_text())
-    entities = json.loads((out / "DIETClassifier_report.json").read_text())
+    entities = json.loads((out / "CRFEntityExtractor_report.json").read_text())
     print(f"\nNLU test set: intent accuracy {intents['accuracy']:.3f}, "
           f"intent weighted F1 {intents['weighted avg']['f1-score']:.3f}, "
-          f"DIET entity micro F1 {entities['micro avg']['f1-score']:.3f}")
-    # Floors a few points under the figures measured on 2026-12-02 (models/intake.tar.gz of that
-    # day, test_nlu.yml after removing its exact and near duplicates of the training data):
-    # intent accuracy 0.876 (weighted F1 0.876), DIET entity micro F1 0.855.
-    assert intents["accuracy"] >= 0.84
-    assert entities["micro avg"]["f1-score"] >= 0.82
+          f"CRF entity micro F1 {entities['micro avg']['f1-score']:.3f}")
+    # Floors a few points under the figures of 2026-12-07 (TextIntentClassifier and
+    # CRFEntityExtractor, which replaced DIET: intent 0.876 -> 0.858, model entities
+    # 0.855 -> 0.803; the lookups and rules extract most entities, `python -m bot evaluate`
+    # measures what is kept).
+    assert intents["accuracy"] >= 0.83
+    assert entities["micro avg"]["f1-score"] >= 0.77

@@ -47,6 +47,8 @@ class Figures:
     region_fp: int = 0
     region_fn: int = 0
     errors: list = field(default_factory=list)
+    #: (stated confidence, whether the client type was right) per example
+    confidence: list = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -81,6 +83,8 @@ def score(examples: list[Example], assess_text) -> Figures:
         mistakes = []
         predicted_type = result["client_type"]
         figures.confusion[(example.client_type, predicted_type)] += 1
+        figures.confidence.append((float(result.get("confidence") or 0.0),
+                                   predicted_type == example.client_type))
         if predicted_type == example.client_type:
             figures.type_correct += 1
         else:
@@ -142,10 +146,28 @@ def summary(figures: Figures) -> dict:
         "body_region_f1": round(_f1(figures.region_tp, figures.region_fp, figures.region_fn), 4),
         "utterances_per_second": round(figures.n / figures.seconds, 1) if figures.seconds else None,
         "per_condition_f1": {c: round(v, 3) for c, v in per_label.items()},
+        "calibration": calibration(figures.confidence),
     }
 
 
-def print_report(figures: Figures, out=sys.stdout) -> None:
+#: Confidence buckets, low edge included: is a stated 0.9 right about nine times in ten?
+CONFIDENCE_BUCKETS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 1.01))
+
+
+def calibration(pairs: list[tuple[float, bool]]) -> list[dict]:
+    """Per confidence bucket: how many examples, their mean confidence, their accuracy."""
+    rows = []
+    for low, high in CONFIDENCE_BUCKETS:
+        inside = [(c, ok) for c, ok in pairs if low <= c < high]
+        rows.append({"bucket": f"{low:.2f}-{min(high, 1.0):.2f}", "examples": len(inside),
+                     "mean_confidence": round(sum(c for c, _ in inside) / len(inside), 3)
+                     if inside else None,
+                     "accuracy": round(sum(ok for _, ok in inside) / len(inside), 3)
+                     if inside else None})
+    return rows
+
+
+def print_report(figures: Figures, out=sys.stdout, examples: bool = True) -> None:
     figs = summary(figures)
     for key in ("examples", "client_type_accuracy", "condition_micro_f1", "condition_macro_f1",
                 "assertion_accuracy", "negated_reported_present", "body_region_f1",
@@ -160,6 +182,13 @@ def print_report(figures: Figures, out=sys.stdout) -> None:
     for cid, f1 in figs["per_condition_f1"].items():
         print(f"  {cid:16} {figures.cond_tp[cid]:4} {figures.cond_fp[cid]:4} "
               f"{figures.cond_fn[cid]:4}  {f1:.3f}", file=out)
+    print("\nconfidence against accuracy (client type)", file=out)
+    for row in figs["calibration"]:
+        print(f"  {row['bucket']}  n={row['examples']:4}  mean confidence "
+              f"{row['mean_confidence'] if row['mean_confidence'] is not None else '-':>5}  "
+              f"accuracy {row['accuracy'] if row['accuracy'] is not None else '-'}", file=out)
+    if not examples:
+        return
     print("\n20 worst errors", file=out)
     for count, eid, text, mistakes in sorted(figures.errors, key=lambda e: -e[0])[:20]:
         print(f"  [{eid}] {text[:110]!r}\n      {'; '.join(mistakes)}", file=out)
@@ -188,7 +217,7 @@ def main(args) -> int:
                                    for f in red_flags}
         print(json.dumps(result, indent=2))
     else:
-        print_report(figures)
+        print_report(figures, examples=not getattr(args, "figures_only", False))
         if red_flags:
             print("\n" + safety_eval.report(red_flags))
     return 0

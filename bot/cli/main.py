@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "red-flag sets tests/safety/emergencies_*.yml)")
     evaluate.add_argument("--model", help="model archive (default: newest in models/)")
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")
+    evaluate.add_argument("--figures-only", action="store_true",
+                          help="no example texts in the report (for sets measured, not tuned on)")
     evaluate.add_argument("--no-model", action="store_true",
                           help="skip the trained model (lexicon and rules only)")
     evaluate.set_defaults(func=cmd_evaluate)
