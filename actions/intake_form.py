@@ -142,11 +142,11 @@ class ValidateIntakeForm(FormValidationAction):
             # A question ("what's medical massage?", "do I need a referral?") is no wish for
             # a kind and no referral; only a concern said with it counts ("...I have sciatica").
             picking = tracker.get_slot("requested_slot") == "appointment_type"
-            said = update_concerns(None, text, entities, intent, picking_a_treatment=picking)
+            said = update_concerns(None, text, entities, intent, picking_a_treatment=picking,
+                                   a_question=True)
             if not (said.present() or said.goals):
                 return {}
-            found = Extraction.from_dict(previous).merge(Extraction(
-                text=said.text, conditions=said.conditions, goals=said.goals))
+            found = Extraction.from_dict(previous).merge(said)
         else:
             number = sum(1 for e in tracker.events if e.get("event") == "user") or None
             found = update_concerns(

@@ -29,7 +29,7 @@ class ActionRecordEmergency(Action):
             tracker.sender_id, tracker.get_latest_input_channel(), tracker.current_slot_values(),
             latest.get("text") or "", transcript_from_events(tracker.events),
             intake_key=f"{tracker.sender_id}@{said_at or latest.get('message_id') or 'emergency'}",
-            previous_text=previous_user_text(tracker.events))
+            previous_text=previous_user_text(tracker.events), entities=latest.get("entities"))
         result = save_or_queue(record)
         logger.warning("emergency intake %s: %s", result["status"], result.get("id", "-"))
         # No booking continues after an emergency: the slots are cleared except the screen,

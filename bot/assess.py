@@ -1,41 +1,49 @@
 """`python -m bot assess`: one message in, the contract's assessment out.
 
-Runs exactly what the conversation runs: the trained NLU model, then extraction (with
-assertion), classification, safety screening and recommendation.
+Runs exactly what the conversation runs: the trained NLU model, then the conversation's
+reading of a first message (bot.intake.update_concerns: extraction with assertion), its
+safety screen (bot.intake.screen_conversation) and the record builder its stored intakes
+come from (bot.records.intake_facts: classification, recommendation).
 """
 from __future__ import annotations
 
 import json
 from typing import Iterable, Iterator
 
-from bot import safety
-from bot.extraction import extract
-from bot.intake import assess, screen_conversation
+from bot.extraction import CONDITION_KEYS
+from bot.intake import screen_conversation, update_concerns
+from bot.records import intake_facts
+from bot.turns import answers_the_question, takes_over
 
 MAX_TEXT = 10_000
 
 
 def assess_parsed(text: str, parse: dict) -> dict:
+    """The contract's assessment of one message, given the NLU model's parse of it."""
+    text = text.strip()  # as Rasa reads a message (UserMessage), so the entities' offsets fit
     intent = (parse.get("intent") or {}).get("name")
-    extraction = extract(text, parse.get("entities") or [], intent)
-    assessment = assess(extraction)
-    # the conversation's own screen: with the surgery date the words give ("in march")
-    screening = safety.SafetyResult.from_dict(
-        screen_conversation(None, text, extraction.to_dict()))
-    record = assessment.record()
+    # a question is read as the conversation reads one (a command is still read: the
+    # conversation reads an emergency's words for its record)
+    a_question = not takes_over(intent) and not answers_the_question(intent, text)
+    concerns = update_concerns(None, text, parse.get("entities") or [], intent, message=1,
+                               a_question=a_question)
+    # the conversation's own screen: with the surgery date the words give ("in march"), and
+    # "is this happening now?" asked when only the model thought it an emergency
+    screened = screen_conversation(None, text, concerns.to_dict(),
+                                   bool(parse.get("possible_emergency")))
+    facts = intake_facts(concerns, screened, transcript=[{"sender": "client", "text": text}])
     return {
-        "client_type": record["client_type"],
-        "confidence": record["confidence"],
-        "reasons": record["reasons"],
-        "conditions": [{k: c[k] for k in ("id", "text", "status", "body_part", "side")}
-                       for c in record["conditions"]],
-        "goals": record["goals"],
-        "red_flags": screening.red_flags,
-        "cautions": screening.cautions,
-        "safety_outcome": screening.outcome,
+        "client_type": facts["client_type"],
+        "confidence": facts["confidence"],
+        "reasons": facts["reasons"],
+        "conditions": [{k: c[k] for k in CONDITION_KEYS} for c in facts["conditions"]],
+        "goals": facts["goals"],
+        "red_flags": facts["red_flags"],
+        "cautions": facts["cautions"],
+        "safety_outcome": facts["safety_outcome"],
         # said without a sign it is happening now: the conversation asks before booking
-        "emergency_check": screening.checks,
-        "recommended_appointment_types": record["recommended_appointment_types"],
+        "emergency_check": screened["checks"],
+        "recommended_appointment_types": facts["recommended_appointment_types"],
     }
 
 

@@ -68,6 +68,10 @@ RELAX_PREFERENCE = re.compile(
 MEDICAL_PREFERENCE = re.compile(r"\b(?:medical|therapeutic|clinical|treatment)\s+(?:massage|one|kind|type|session)\b")
 
 
+#: A condition in the contract's shape (`assess`, the stored record, `export`).
+CONDITION_KEYS = ("id", "text", "status", "body_part", "side")
+
+
 @dataclass
 class ConditionMention:
     id: str
@@ -75,14 +79,21 @@ class ConditionMention:
     status: str = "present"
     body_part: str | None = None
     side: str | None = None
+    #: where the words are: offsets in the client's message, and (in a conversation) that
+    #: message's number, from 1 (bot.records.intake_facts finds it in the transcript)
     start: int = 0
     end: int = 0
     radiates_to: str | None = None
+    message: int | None = None
 
     def record(self) -> dict:
         """The contract's condition shape (plus the client's words)."""
-        return {"id": self.id, "text": self.text, "status": self.status,
-                "body_part": self.body_part, "side": self.side}
+        return {key: getattr(self, key) for key in CONDITION_KEYS}
+
+    def source(self) -> dict:
+        """Where the client said it, as `sources` keeps the words of a value."""
+        return {"id": self.id, "text": self.text, "start": self.start, "end": self.end,
+                "message": self.message}
 
 
 @dataclass
@@ -98,7 +109,8 @@ class Extraction:
     preference: str | None = None
     wants_massage: bool = False
     #: where severity and duration came from: {"severity": {"text", "start", "end",
-    #: "message"}} (message: the client's message number in the conversation, from 1)
+    #: "message"}} (message: the client's message number in the conversation, from 1; in a
+    #: stored record, the message's index in its transcript: bot.records.intake_facts)
     sources: dict = field(default_factory=dict)
 
     def present(self) -> list[ConditionMention]:
@@ -133,11 +145,19 @@ class Extraction:
         return cls(conditions=conditions, **known)
 
     def merge(self, newer: "Extraction") -> "Extraction":
-        """Accumulates what a conversation said over several messages; newer facts win."""
+        """Accumulates what a conversation said over several messages; newer facts win.
+
+        A newer mention replaces an older one of the same condition, each older one once:
+        the mentions of one message are all kept ("arthritis in my neck and both hands",
+        "had TMJ as a teen, it's back")."""
         conditions = list(self.conditions)
+        replaced: set[int] = set()
         for cond in newer.conditions:
-            same = [i for i, c in enumerate(conditions) if c.id == cond.id]
+            same = [i for i, c in enumerate(self.conditions) if c.id == cond.id and i not in replaced]
+            same.sort(key=lambda i: (self.conditions[i].body_part != cond.body_part,
+                                     self.conditions[i].status != cond.status))
             if same:
+                replaced.add(same[0])
                 old = conditions[same[0]]
                 conditions[same[0]] = replace(
                     cond, body_part=cond.body_part or old.body_part, side=cond.side or old.side,

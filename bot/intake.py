@@ -26,21 +26,11 @@ NAME_CORRECTION = re.compile(r"\b(?:my name is|name'?s|call me|it'?s under|put i
 
 @dataclass
 class Assessment:
-    """What one or more client messages amount to, as shown to staff."""
+    """What one or more client messages amount to: the kind of massage and the treatments
+    that fit (a record's facts are built from it by bot.records.intake_facts)."""
     extraction: Extraction
     classification: Classification
     recommended: list[catalogue.AppointmentType]
-
-    def record(self) -> dict:
-        ex, cls = self.extraction, self.classification
-        return {
-            "client_type": cls.client_type,
-            "confidence": cls.confidence,
-            "reasons": cls.reasons,
-            "conditions": [c.record() for c in ex.conditions],
-            "goals": ex.goals,
-            "recommended_appointment_types": [t.id for t in self.recommended],
-        }
 
 
 def assess(extraction: Extraction, override: str | None = None) -> Assessment:
@@ -62,14 +52,19 @@ BARE_SEVERITY = re.compile(
 def update_concerns(previous: dict | None, text: str, entities: list[dict],
                     intent: str | None, asked_severity: bool = False,
                     message: int | None = None, picking_a_treatment: bool = False,
-                    about_the_complaint: bool = True) -> Extraction:
+                    about_the_complaint: bool = True, a_question: bool = False) -> Extraction:
     """Adds one message's extraction to what the conversation said so far; a newer value
     replaces an older one. `asked_severity`: the message answers the how long / how bad
     question, so a bare number is the rating and a time is how long; `message`: its number
     in the conversation, kept with the words each value came from; `about_the_complaint`:
     False for answers to other questions (times, referral, safety), which set no rating or
-    time unless they name a complaint."""
+    time unless they name a complaint; `a_question`: the message asks rather than answers
+    (bot.turns.answers_the_question), so only the concerns and goals said with it count."""
     found = extract(text, entities, intent, picking_a_treatment=picking_a_treatment)
+    if a_question:
+        # "what's medical massage?", "do I need a referral?" is no wish for a kind and no
+        # referral; only a concern said with it counts ("...I have sciatica")
+        found = Extraction(text=found.text, conditions=found.conditions, goals=found.goals)
     if not about_the_complaint and not found.present():
         # "today or tomorrow afternoon" (the times), "a cortisone shot 2 weeks ago" (the
         # safety questions): a time or a number in another answer is not the complaint's
@@ -88,6 +83,8 @@ def update_concerns(previous: dict | None, text: str, entities: list[dict],
                                          "start": numbers[0].start(), "end": numbers[0].end()}
     if message is not None:
         found.sources = {key: {**value, "message": message} for key, value in found.sources.items()}
+        for cond in found.conditions:
+            cond.message = message
     return Extraction.from_dict(previous).merge(found)
 
 

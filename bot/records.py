@@ -1,9 +1,17 @@
-"""The stored intake record: what the conversation collected, in the contract's shape."""
+"""The stored intake record: what the conversation collected, in the contract's shape.
+
+`intake_facts` is the one builder of what a record says about the client (kind of massage,
+conditions, goals, safety, severity, duration, where each was said); `python -m bot assess`
+(bot.assess) and the conversation's records below both call it, so they cannot disagree.
+"""
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from bot import safety
 from bot.vocabulary import STATUS_FOR_SAFETY_OUTCOME
-from bot.extraction import Extraction, extract
+from bot.extraction import Extraction
+from bot.intake import assess, surgery_facts, update_concerns
 
 CHANNELS = {"rest": "web", "socketio": "web", "cmdline": "shell", "sms": "sms", "twilio": "sms"}
 
@@ -34,6 +42,68 @@ def transcript_from_events(events: list[dict]) -> list[dict]:
     return messages
 
 
+def intake_facts(concerns: Extraction, screened: Mapping | None, chosen: str | None = None,
+                 transcript: list[dict] | None = None) -> dict:
+    """What an intake says about the client, from what they said (`concerns`, one message's
+    or a conversation's extraction), the safety screen and a kind of massage they chose.
+
+    `conditions` is the contract's shape; `details.sources` says where each value was said:
+    `sources.conditions[i]` for `conditions[i]`, `sources.severity`, `sources.duration`, each
+    {"text", "start", "end", "message"} where `message` is the index in `transcript` of the
+    client message whose text holds `text` at [start:end] (None when no message does).
+    """
+    assessment = assess(concerns, override=chosen)
+    cls = assessment.classification
+    screen = safety.SafetyResult.from_dict(screened or {})
+    transcript = transcript or []
+    sources = {key: _located(value, transcript) for key, value in concerns.sources.items()}
+    sources["conditions"] = [_located(c.source(), transcript) for c in concerns.conditions]
+    return {
+        "client_type": cls.client_type,
+        "confidence": cls.confidence,
+        "reasons": list(cls.reasons),
+        "conditions": [c.record() for c in concerns.conditions],
+        "goals": list(concerns.goals),
+        "red_flags": list(screen.red_flags),
+        "cautions": list(screen.cautions),
+        "safety_outcome": screen.outcome,
+        "recommended_appointment_types": [t.id for t in assessment.recommended],
+        "severity": concerns.severity,
+        "duration": concerns.duration,
+        "details": {"aggravators": list(concerns.aggravators), "surgery": concerns.surgery,
+                    "sources": sources,
+                    "radiation": [c.radiates_to for c in concerns.conditions if c.radiates_to]},
+    }
+
+
+def _located(source: Mapping, transcript: list[dict]) -> dict:
+    """`source` with `message` the transcript index of the client message that has its words
+    at its offsets: the numbered message first, then the others nearest to it; words
+    found elsewhere in a message (a correction read from an edited text) get those offsets."""
+    clients = [i for i, m in enumerate(transcript) if m.get("sender") == "client"]
+    number = source.get("message")
+    expected = number - 1 if isinstance(number, int) and 0 < number <= len(clients) \
+        else len(clients) - 1
+    order = sorted(range(len(clients)), key=lambda k: (abs(k - expected), -k))
+    words, start, end = source.get("text") or "", source.get("start"), source.get("end")
+    located = {key: value for key, value in source.items() if key != "message"}
+    if words and isinstance(start, int) and isinstance(end, int):
+        for k in order:
+            if (transcript[clients[k]].get("text") or "")[start:end] == words:
+                return {**located, "message": clients[k]}
+    for k in order:
+        at = (transcript[clients[k]].get("text") or "").find(words) if words else -1
+        if at >= 0:
+            return {**located, "start": at, "end": at + len(words), "message": clients[k]}
+    return {**located, "message": None}
+
+
+def chosen_kind(slots: Mapping) -> str | None:
+    """The kind of massage the conversation settled on: what the client chose when it is
+    not what their words suggest (bot.intake.assess), else the words' own."""
+    return slots.get("chosen_kind") or slots.get("client_type")
+
+
 def intake_record(conversation_id: str, channel: str | None, slots: dict,
                   transcript: list[dict], intake_key: str | None = None) -> dict:
     """The stored intake (the contract's export shape without id).
@@ -41,14 +111,14 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
     intake_key identifies this submission, so a retried save never stores it twice while a
     returning client (same SMS number, same conversation id) still gets a new intake.
     """
-    ex = Extraction.from_dict(slots.get("concerns"))
-    safety = slots.get("safety") or {}
+    screened = slots.get("safety") or {}
+    facts = intake_facts(Extraction.from_dict(slots.get("concerns")), screened,
+                         chosen_kind(slots), transcript)
     given = (slots.get("attempts") or {}).get("taken_as_given") or {}
     referral = slots.get("referral") if isinstance(slots.get("referral"), bool) else None
     chosen = slots.get("appointment_type")
     chosen = None if chosen == "undecided" else chosen
-    outcome = safety.get("outcome", "book")
-    status = STATUS_FOR_SAFETY_OUTCOME.get(outcome, "new")
+    status = STATUS_FOR_SAFETY_OUTCOME.get(facts["safety_outcome"], "new")
     if status == "new" and ("concerns" in given or "confirm" in given):
         # the bot could not tell what the client wants, or what they wanted changed
         status = "needs_followup"
@@ -57,51 +127,51 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
         **({"intake_key": intake_key} if intake_key else {}),
         "channel": CHANNELS.get(channel or "", "web"),
         "status": status,
-        "client_type": slots.get("client_type") or "unclear",
-        "confidence": slots.get("confidence") or 0.0,
-        "reasons": slots.get("reasons") or [],
-        "conditions": [c.record() for c in ex.conditions],
-        "goals": ex.goals,
-        "red_flags": safety.get("red_flags", []),
-        "cautions": safety.get("cautions", []),
-        "safety_outcome": outcome,
+        **{key: facts[key] for key in ("client_type", "confidence", "reasons", "conditions",
+                                       "goals", "red_flags", "cautions", "safety_outcome")},
         "appointment_type": chosen,
         "preferred_times": slots.get("preferred_times"),
         "contact": {"name": slots.get("client_name"), "phone": slots.get("phone"),
                     "email": slots.get("email")},
         "referral": referral,
         "insurance": slots.get("insurance"),
-        "severity": ex.severity,
-        "duration": ex.duration,
-        "details": {"aggravators": ex.aggravators, "surgery": ex.surgery,
-                    "sources": ex.sources,
+        "severity": facts["severity"],
+        "duration": facts["duration"],
+        "details": {**facts["details"],
                     "pain_details": slots.get("pain_details"),
                     "health_screen": slots.get("health_screen"),
-                    "emergency_check_answers": safety.get("check_answers") or {},
+                    "emergency_check_answers": screened.get("check_answers") or {},
                     "taken_as_given": given,
-                    "referral_provider": slots.get("referral_provider"),
-                    "radiation": [c.radiates_to for c in ex.conditions if c.radiates_to]},
+                    "referral_provider": slots.get("referral_provider")},
         "transcript": transcript,
     }
 
 
 def emergency_record(conversation_id: str, channel: str | None, slots: dict, text: str,
                      transcript: list[dict], intake_key: str | None = None,
-                     previous_text: str | None = None) -> dict:
-    """An intake stored with status emergency and its red flags, whatever was collected."""
-    screened = safety.screen_in_context(text, previous_text)
+                     previous_text: str | None = None, entities: list[dict] | None = None) -> dict:
+    """An intake stored with status emergency and its red flags, whatever was collected.
+
+    Without concerns collected yet, the emergency message's own are the record's (read as
+    the conversation reads a message: bot.intake.update_concerns, with the model's entities)."""
+    concerns = slots.get("concerns")
+    if not concerns:
+        said = sum(1 for m in transcript if m.get("sender") == "client") or None
+        concerns = update_concerns(None, text, entities or [], None, message=said).to_dict()
+    # screened as the conversation screens (bot.intake.screen_conversation: with the surgery
+    # date said), with the message before (an emergency said across two)
+    screened = safety.screen_in_context(text, previous_text,
+                                        surgery_facts(Extraction.from_dict(concerns)))
     merged = safety.merge_results([safety.SafetyResult.from_dict(slots["safety"]), screened]) \
         if slots.get("safety") else screened
     # A symptom the client confirmed is happening now ("is this happening now?" - "yes").
     confirmed = list((slots.get("safety") or {}).get("checks") or []) + merged.checks
     flags = list(dict.fromkeys(merged.red_flags + confirmed)) or ["emergency_reported"]
-    record = intake_record(conversation_id, channel, {**slots, "safety": merged.as_dict()},
+    record = intake_record(conversation_id, channel,
+                           {**slots, "concerns": concerns, "safety": merged.as_dict()},
                            transcript, intake_key)
     record.update(status="emergency", safety_outcome="urgent", red_flags=flags,
                   appointment_type=None)
-    if not slots.get("concerns"):
-        ex = extract(text)
-        record["conditions"] = [c.record() for c in ex.conditions]
     return record
 
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from bot import vocabulary
+from bot.extraction import CONDITION_KEYS
 from bot.storage.models import (
     CHANNELS,
     INTAKE_STATUSES,
@@ -45,7 +46,6 @@ OPTIONAL_KEYS = (
 )
 #: "id" is accepted and ignored, so an exported record can be saved back as it is.
 IGNORED_KEYS = ("id",)
-CONDITION_KEYS = ("id", "text", "status", "body_part", "side")
 CONTACT_KEYS = ("name", "phone", "email")
 MESSAGE_KEYS = ("sender", "text", "at")
 
@@ -181,6 +181,8 @@ def validate_record(record: Mapping) -> dict:
     created_at = utc_now() if created_at is None else _check_time("created_at", created_at)
     conversation_id = _check_text("conversation_id", record["conversation_id"], 255)
     intake_key = record.get("intake_key") or f"{conversation_id}@{created_at.isoformat()}"
+    transcript = [_check_message(i, m) for i, m in
+                  enumerate(_check_list("transcript", record.get("transcript")))]
     return {
         "conversation_id": conversation_id,
         "intake_key": _check_text("intake_key", intake_key, 320),
@@ -203,11 +205,10 @@ def validate_record(record: Mapping) -> dict:
         "contact": _check_contact(record.get("contact")),
         "referral": _check_referral(record.get("referral")),
         "insurance": _optional_text("insurance", record.get("insurance")),
-        "transcript": [_check_message(i, m) for i, m in
-                       enumerate(_check_list("transcript", record.get("transcript")))],
+        "transcript": transcript,
         "severity": _check_severity(record.get("severity")),
         "duration": _optional_text("duration", record.get("duration")),
-        "details": _check_details(record.get("details")),
+        "details": _located_sources(_check_details(record.get("details")), transcript),
     }
 
 
@@ -345,6 +346,29 @@ def _check_details(value) -> dict:
         return json.loads(json.dumps(dict(value)))
     except (TypeError, ValueError):
         raise ValueError("details must hold only JSON values") from None
+
+
+def _located_sources(details: dict, transcript: list[dict]) -> dict:
+    """details.sources (bot.records.intake_facts) point at the client's words for the staff
+    pages: a source whose message and offsets do not hold its words in the transcript keeps
+    the words but points nowhere (message None), rather than at the wrong ones."""
+    sources = details.get("sources")
+    if not isinstance(sources, dict):
+        return details
+
+    def located(source):
+        if not isinstance(source, dict) or source.get("message") is None:
+            return source
+        number, start, end = source.get("message"), source.get("start"), source.get("end")
+        fits = all(isinstance(v, int) and not isinstance(v, bool) for v in (number, start, end)) \
+            and 0 <= number < len(transcript) and 0 <= start <= end \
+            and transcript[number]["sender"] == "client" \
+            and transcript[number]["text"][start:end] == source.get("text")
+        return source if fits else {**source, "message": None}
+
+    checked = {key: [located(s) for s in value] if isinstance(value, list) else located(value)
+               for key, value in sources.items()}
+    return {**details, "sources": checked}
 
 
 def _unique(items: list[str]) -> list[str]:
