@@ -18,6 +18,11 @@ SPECIFIC_TREATMENT = frozenset({
     "migraine", "scar_tissue", "sports_injury", "arthritis", "autoimmune", "swelling",
     "overuse_injury"})
 SIGNIFICANT_SEVERITY = 6
+#: "unclear" is right about half the time it is said (`python -m bot evaluate` prints
+#: confidence against accuracy): the client is asked what brings them in.
+UNCLEAR_CONFIDENCE = 0.5
+#: A problem with the body said in words no lookup names: medical, but less sure.
+BODY_WORDS_ONLY_CONFIDENCE = 0.6
 NOT_COUNTED = {"negated": "said no {}", "historical": "{} in the past", "family": "{} in the family",
                "hypothetical": "{} only as a possibility"}
 
@@ -72,9 +77,14 @@ def classify(ex: Extraction) -> Classification:
     if not medical and not relaxing and ex.wants_massage and not ex.medical_condition_ids():
         reasons = ["asks for a massage without naming a problem: relaxation massage fits"] + aside
         return Classification("relaxation", 0.6, reasons)
+    if not medical and not relaxing and ex.body_words:
+        said = ", ".join(f'"{w}"' for w in ex.body_words[:3])
+        reasons = [f"describes a problem with the body ({said}) though no listed condition "
+                   "matched: medical massage fits, staff will ask"] + aside
+        return Classification("medical", BODY_WORDS_ONLY_CONFIDENCE, reasons)
     if not medical and not relaxing:
         reasons = ["nothing about pain, an injury, stress or relaxation was mentioned"] + aside
-        return Classification("unclear", 0.0, reasons)
+        return Classification("unclear", UNCLEAR_CONFIDENCE, reasons)
     if medical and not relaxing:
         return Classification("medical", _confidence(len(medical)), medical + aside)
     if relaxing and not medical:

@@ -9,9 +9,9 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 
 from bot import assertion, regions
-from bot.lexicon import Lexicon, Mention, load_lexicon, normalise_text
+from bot.lexicon import Lexicon, Mention, load_lexicon
 from bot.regions import RADIATION, RADIATION_REGION, RegionPain
-from bot.text import WordRepair
+from bot.text import WordRepair, normalise_text
 from bot.vocabulary import RELAXATION_GOALS, WELLBEING_CONDITIONS
 
 #: Entities the model is less sure of than this are left to the lookup scan.
@@ -108,6 +108,9 @@ class Extraction:
     referral: bool | None = None
     preference: str | None = None
     wants_massage: bool = False
+    #: words saying something is wrong with the body ("injured", "a weird sensation in my
+    #: neck"), read even when they name no condition: such a client is a medical one
+    body_words: list[str] = field(default_factory=list)
     #: where severity and duration came from: {"severity": {"text", "start", "end",
     #: "message"}} (message: the client's message number in the conversation, from 1; in a
     #: stored record, the message's index in its transcript: bot.records.intake_facts)
@@ -175,6 +178,7 @@ class Extraction:
             referral=newer.referral if newer.referral is not None else self.referral,
             preference=newer.preference or self.preference,
             wants_massage=newer.wants_massage or self.wants_massage,
+            body_words=list(dict.fromkeys(self.body_words + newer.body_words)),
             sources={**self.sources, **newer.sources},
         )
 
@@ -366,8 +370,10 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     parts = regions.real_body_parts(lowered, mentions["body_part"])
     pains = sorted(lexicon.pain_word_spans(text)
                    + [m.span() for m in SEVERITY_NUMBER.finditer(lowered)])
-    condition_mentions = mentions["condition"] + regions.region_conditions(
-        text, lowered, parts, mentions["condition"], pains, lexicon)
+    region_pains = regions.region_conditions(text, lowered, parts, mentions["condition"], pains,
+                                             lexicon, tight=_tightness_as_complaint(text, lowered, lexicon,
+                                                                     mentions["condition"]))
+    condition_mentions = mentions["condition"] + region_pains
     condition_mentions += _activity_injuries(lowered, text, condition_mentions, lexicon)
     condition_mentions = [m for m in condition_mentions if not (
         m.id == "overuse_injury" and _AGGRAVATOR_LEAD.search(lowered[max(0, m.start - 40):m.start]))
@@ -410,6 +416,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         if status == "historical" and RECURRENCE.search(lowered, mention.end) and \
                 regions.same_sentence(lowered, mention.end, RECURRENCE.search(lowered, mention.end).start()):
             conditions.append(replace(conditions[-1], status="present"))  # "had TMJ as a teen, it's back"
+    _booked_for_them(conditions, text)
     conditions += _injury_region_pain(conditions, lexicon)
     _side_said_apart(conditions, lowered)
     _surgery_status(conditions, lowered)
@@ -442,7 +449,52 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         referral=_referral(lowered),
         preference=_preference(lowered, intent),
         wants_massage=bool(MASSAGE_WISH.search(lowered)),
+        body_words=_body_words(text, lowered, lexicon, rules, cues, named, mentions["body_part"]),
     )
+
+
+def _body_words(text: str, lowered: str, lexicon: Lexicon, rules, cues, named,
+                parts: list[Mention]) -> list[str]:
+    """The client's words about a problem with the body, said as their own and current, in
+    a sentence that names no place massage does not treat (throat, stomach, the dog)."""
+    elsewhere = lexicon.not_massage_site_spans(text) + [
+        (p.start, p.end) for p in parts
+        if p.id == "abdomen" or (p.id == "chest" and "rib" not in p.text.lower())]
+    return list(dict.fromkeys(
+        text[s:e].lower() for s, e in lexicon.body_problem_spans(text)
+        if assertion.assert_status(text, s, e, rules, cues) == "present"
+        and not any(a < e and s < b for a, b in named)
+        and not any(regions.same_sentence(lowered, a, s) for a, _ in elsewhere)))
+
+
+#: "it's not painful though, just tight", "nothing actually hurts": tightness without pain.
+_NO_PAIN = re.compile(r"\b(?:no|not|nothing|never|without|isn'?t|aren'?t|doesn'?t|don'?t|dont|"
+                      r"doesnt|wasn'?t)\s+(?:\w+\s+){0,2}?(?:pain|painful|hurt|hurts|hurting|"
+                      r"sore|aching|achy|ache)\b")
+
+
+def _tightness_as_complaint(text: str, lowered: str, lexicon: Lexicon,
+                            conditions: list[Mention]) -> list[tuple[int, int]]:
+    """Tight words that make a region's complaint: none where the client says it does not
+    hurt, and not tightness the client puts down to stress in the same sentence ("tense
+    neck and shoulders from stress at work" is what a relaxation massage is for)."""
+    if _NO_PAIN.search(lowered):
+        return []
+    stress = [c for c in conditions if c.id in ("stress", "anxiety")]
+    return [span for span in lexicon.tightness_word_spans(text)
+            if not any(regions.same_sentence(lowered, c.start, span[0]) for c in stress)]
+
+
+def _booked_for_them(conditions: list[ConditionMention], text: str) -> None:
+    """"booking for my husband, he's got a bad shoulder": the person booked for is the
+    client, so what is said about them is present, not family history."""
+    if any(c.status == "family" for c in conditions):
+        from bot import safety
+
+        if safety.books_for_someone_else(text, safety.load_safety_rules()):
+            for cond in conditions:
+                if cond.status == "family":
+                    cond.status = "present"
 
 
 _SIDE_APART = re.compile(r"\b(?:on|in|it'?s|its|only)\s+(?:the|my)\s+(left|right)\s+side\b"
@@ -475,7 +527,21 @@ def _status(text: str, mention: Mention, rules, cues) -> str:
     if status == "present" and isinstance(mention, RegionPain):
         status = assertion.assert_status(text, mention.pain_start, mention.pain_end, rules,
                                          cues, mention.id)
+    if status == "negated" and _said_cant_without(normalise_text(text), mention):
+        status = "present"  # "can't look over my shoulder without a sharp pain"
     return status
+
+
+def _said_cant_without(lowered: str, mention: Mention) -> bool:
+    return any(m.start() <= mention.end and m.end() >= mention.start - 30
+               for m in _CANT_WITHOUT.finditer(lowered, max(0, mention.start - 80),
+                                               min(len(lowered), mention.end + 80)))
+
+
+#: "can't ... without (pain)": the pain is there; "without" only negates on its own.
+_CANT_WITHOUT = re.compile(r"\b(?:can'?t|cannot|can not|couldn'?t|could not|unable to|never|"
+                           r"not able to|hard to|impossible to)\b[^.!?;]{0,60}?\bwithout\b"
+                           r"(?:\s+(?:\w+\s+){0,4}?(?:pain|hurting|hurt|aching|it|a|sharp|feeling))?")
 
 
 def _part_for(mention: Mention, parts: list[Mention], lowered: str, lexicon: Lexicon):

@@ -54,7 +54,14 @@ def says_the_command(intent: str | None, text: str | None) -> bool:
         return False  # "Grant Cancel is my NAME", "put my full name, Grant Cancel"
     if _A_NAME.fullmatch(text.strip()) and not _COMMAND_FIRST.match(text.strip()):
         return False  # "Will Stop", "Grant Cancel": a name in title case
-    return bool(words.search(text.lower().replace("'", "").replace("\u2019", "")))
+    said = text.lower().replace("'", "").replace("\u2019", "")
+    # "a headache that wont quit", "my mind wont stop racing": describing, not commanding
+    return any(not _NOT_BEFORE.search(said, 0, m.start()) for m in words.finditer(said))
+
+
+#: A negation right before a command word makes it a description ("won't stop").
+_NOT_BEFORE = re.compile(r"\b(?:wont|will not|doesnt|does not|didnt|never|cant|cannot|can not|"
+                         r"wouldnt|couldnt|not)\s+(?:\w+\s+)?$")
 
 
 #: Two or three capitalised words and nothing else: a name, whatever words it holds.

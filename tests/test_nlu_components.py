@@ -76,3 +76,13 @@ def test_a_command_said_stays_a_command(text, intent):
                             "intent_ranking": [{"name": intent, "confidence": 0.9}]})
     IntakeContentGuard(IntakeContentGuard.get_default_config()).process([message])
     assert message.get("intent")["name"] == intent
+
+
+@pytest.mark.parametrize("text", ["headache that wont quit",
+                                  "cant sleep, my mind won't stop racing, i need to calm down"])
+def test_a_command_word_under_a_negation_describes_and_commands_nothing(text):
+    """Found by tests/test_record_paths.py: these stopped the intake."""
+    from bot.turns import says_the_command
+
+    assert not says_the_command("stop", text)
+    assert says_the_command("stop", "ok stop, i don't want this")

@@ -53,7 +53,7 @@ SETS = [*sorted(str(p.relative_to(ROOT / "tests")) for p in (ROOT / "tests/nlu")
 #: Messages the conversation takes as the client's stop or start-over command, so it reads
 #: nothing from them, while `assess` reads the concern: the command words are found inside
 #: other words ("won't quit", "won't stop"): bot.turns.says_the_command, not the record.
-READ_AS_A_COMMAND = {"headache that wont quit", "cant sleep, my mind wont stop racing, i need to calm down"}
+READ_AS_A_COMMAND: set[str] = set()  # none since bot.turns skips "won't stop", "wont quit"
 
 
 def texts_of(name: str) -> list[str]:

@@ -1,0 +1,63 @@
+"""Lay words for trouble with the body (issue 11): each case is a way people write it."""
+import pytest
+
+from bot.classification import classify
+from bot.extraction import extract
+
+
+def present(text):
+    return {(c.id, c.body_part) for c in extract(text).conditions if c.status == "present"}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("my sholdres are killing me", ("shoulder_pain", "shoulder")),       # typo, plural
+    ("both elbows ache after work", ("joint_pain", "elbow")),
+    ("tight hip flexors from sitting all day", ("muscle_pain", "hip")),
+    ("knots in my shoulders the size of golf balls", ("shoulder_pain", "shoulder")),
+    ("woke up and couldn't move my neck, slept wrong", ("neck_pain", "neck")),
+    ("sprained my ankle on the stairs last week", ("foot_pain", "ankle_foot")),
+    ("my knee keeps giving out on hikes", ("knee_pain", "knee")),
+    ("i can't look over my left shoulder without a sharp pain", ("shoulder_pain", "shoulder")),
+    ("booking for my husband, he's got a bad shoulder from roofing", ("shoulder_pain", "shoulder")),
+    ("my bf has a kink in his neck, can he come in today?", ("neck_pain", "neck")),
+])
+def test_a_region_with_a_complaint_word_is_that_region_s_condition(text, expected):
+    assert expected in present(text)
+
+
+@pytest.mark.parametrize("text", [
+    "my shoulders are full of knots but nothing actually hurts",
+    "my neck is tight, it's not painful though",
+])
+def test_tightness_said_not_to_hurt_is_no_pain_condition(text):
+    assert not {c for c, _ in present(text)} & {"neck_pain", "shoulder_pain"}
+
+
+def test_tightness_put_down_to_stress_stays_tension():
+    assert {c for c, _ in present("tense neck and shoulders from stress at work")} >= {"tension"}
+    assert "neck_pain" not in {c for c, _ in present("tense neck and shoulders from stress at work")}
+
+
+@pytest.mark.parametrize("text", [
+    "there's been a weird sensation down my side since the accident",
+    "had a weird sensation after tennis, kind of a twinge",
+    "I have chronic pain in my ribs from a fall last winter",
+])
+def test_a_problem_with_the_body_in_unlisted_words_is_medical(text):
+    result = classify(extract(text))
+    assert result.client_type == "medical", result.reasons
+    assert result.confidence < 0.7  # less sure than when a condition is named
+
+
+@pytest.mark.parametrize("text", [
+    "sore throat and a fever, what should i take",
+    "my stomach has been hurting since lunch",
+    "my dog has been limping, do you treat animals",
+])
+def test_trouble_massage_does_not_treat_or_none_at_all_stays_unclear(text):
+    result = classify(extract(text))
+    assert result.client_type in ("unclear", "relaxation"), result.reasons
+
+
+def test_unclear_states_its_confidence():
+    assert classify(extract("where do i park?")).confidence == 0.5
