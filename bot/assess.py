@@ -36,7 +36,11 @@ def assess_parsed(text: str, parse: dict) -> dict:
         "client_type": facts["client_type"],
         "confidence": facts["confidence"],
         "reasons": facts["reasons"],
-        "conditions": [{k: c[k] for k in CONDITION_KEYS} for c in facts["conditions"]],
+        # with where the words are in the text, as the contract shows
+        "conditions": [{**{k: c[k] for k in CONDITION_KEYS},
+                        "start": source.get("start"), "end": source.get("end")}
+                       for c, source in zip(facts["conditions"],
+                                            facts["details"]["sources"]["conditions"])],
         "goals": facts["goals"],
         "red_flags": facts["red_flags"],
         "cautions": facts["cautions"],

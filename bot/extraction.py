@@ -485,13 +485,36 @@ def _tightness_as_complaint(text: str, lowered: str, lexicon: Lexicon,
             if not any(regions.same_sentence(lowered, c.start, span[0]) for c in stress)]
 
 
+#: Words of family history, not of a relative's trouble now ("my dad had sciatica").
+_FAMILY_HISTORY = re.compile(r"\b(?:had|has had|used to|passed|died|runs? in|in the family|"
+                             r"family history|genetic|hereditary|inherited|so i know|"
+                             r"worried i|afraid i|might get|will get)\b")
+
+
+#: The client turns to themselves or to another subject: the relative was an aside.
+_ABOUT_ME = re.compile(r"\b(?:for me|for myself|myself|i just|i dont|i don't|i do not|i have no|"
+                       r"i'm fine|im fine|anyway|swears by|gift card|gift certificate|"
+                       r"recommended you|i want|i need|i'd like|id like)\b")
+_FOR_THEM = re.compile(r"\b(?:help (?:him|her|them)|work on (?:him|her|them)|book|booking|"
+                       r"appointment|appt|come in|see (?:him|her|them))\b")
+
+
 def _booked_for_them(conditions: list[ConditionMention], text: str) -> None:
-    """"booking for my husband, he's got a bad shoulder": the person booked for is the
-    client, so what is said about them is present, not family history."""
+    """"booking for my husband, he's got a bad shoulder", or a message only about someone
+    else's trouble now ("my bf's lower back is wrecked"): the person is the one to book for,
+    so what is said about them is present, not family history."""
     if any(c.status == "family" for c in conditions):
         from bot import safety
 
-        if safety.books_for_someone_else(text, safety.load_safety_rules()):
+        from bot.turns import plainly_a_question
+
+        lowered = normalise_text(text)
+        # not "my brother has sciatica, anyway what time do you close?": a question elsewhere
+        only_about_them = not any(c.status == "present" for c in conditions) \
+            and not _FAMILY_HISTORY.search(lowered) and not _ABOUT_ME.search(lowered) \
+            and (MASSAGE_WISH.search(lowered) or _FOR_THEM.search(lowered)
+                 or not plainly_a_question(text))
+        if only_about_them or safety.books_for_someone_else(text, safety.load_safety_rules()):
             for cond in conditions:
                 if cond.status == "family":
                     cond.status = "present"

@@ -47,7 +47,8 @@ def test_assess_classifies_extracts_and_recommends(assessed):
     assert sciatica["client_type"] == "medical"
     [cond] = [c for c in sciatica["conditions"] if c["id"] == "sciatica"]
     assert cond["status"] == "present" and cond["side"] == "left" and cond["body_part"] == "lower_back"
-    assert set(cond) == {"id", "text", "status", "body_part", "side"}
+    assert set(cond) == {"id", "text", "status", "body_part", "side", "start", "end"}
+    assert sciatica["text"][cond["start"]:cond["end"]] == cond["text"]  # the contract's offsets
     assert any("sciatica" in r for r in sciatica["reasons"])
     assert sciatica["recommended_appointment_types"]
     assert sciatica["safety_outcome"] in ("book", "therapist_review", "clearance_needed", "urgent")

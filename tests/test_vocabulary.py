@@ -20,6 +20,9 @@ def present(text):
     ("i can't look over my left shoulder without a sharp pain", ("shoulder_pain", "shoulder")),
     ("booking for my husband, he's got a bad shoulder from roofing", ("shoulder_pain", "shoulder")),
     ("my bf has a kink in his neck, can he come in today?", ("neck_pain", "neck")),
+    # found by a client-style test: a message only about the one to book for looped
+    ("his lower back hurts, like all the time, for a couple years now", ("back_pain", "lower_back")),
+    ("hey! my bf's lower back is wrecked from work, can you help him?", ("back_pain", "lower_back")),
 ])
 def test_a_region_with_a_complaint_word_is_that_region_s_condition(text, expected):
     assert expected in present(text)
@@ -61,3 +64,12 @@ def test_trouble_massage_does_not_treat_or_none_at_all_stays_unclear(text):
 
 def test_unclear_states_its_confidence():
     assert classify(extract("where do i park?")).confidence == 0.5
+
+
+@pytest.mark.parametrize("text", [
+    "my brother has sciatica, anyway what time do you close on fridays",
+    "my mom has fibro, i just want a relaxing massage for myself",
+    "my dad had sciatica for years",
+])
+def test_a_relative_mentioned_in_passing_stays_family(text):
+    assert not present(text)
