@@ -276,6 +276,8 @@ class ValidateIntakeForm(FormValidationAction):
         name = name_from(str(value or ""))
         if plainly_a_question(str(value or "")):
             name = ""  # "wait which one did u pick?" is no name
+        if name and _only_treatment_words(name):
+            name = ""  # "medical", "swedish 60": the client is still choosing, not naming
         if not name or len(name) > 80 or not re.search(r"[^\W\d_]", name):
             dispatcher.utter_message(response="utter_name_unclear")
             return {"client_name": None}  # None re-asks: no usable name in the answer
@@ -481,3 +483,14 @@ def _forget_replaced(tracker: Tracker, events: list) -> list:
         return []
     return [SlotSet("attempts", {**latest, "taken_as_given": {
         k: v for k, v in given.items() if k not in replaced}})]
+
+
+def _only_treatment_words(name: str) -> bool:
+    """A "name" that is only the kind or the treatment the client wants ("Medical")."""
+    words = re.findall(r"[a-z]+", name.lower())
+    kinds = {"medical", "relaxation", "relaxing", "massage", "therapeutic", "clinical"}
+    spans = catalogue.treatment_name_spans(name, bare_words=True)
+    covered = "".join(ch for i, ch in enumerate(name.lower())
+                      if not any(s <= i < e for s, e in spans))
+    rest = [w for w in re.findall(r"[a-z]+", covered) if w not in kinds]
+    return bool(words) and not rest

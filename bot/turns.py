@@ -71,8 +71,19 @@ _COMMAND_FIRST = re.compile(r"(?i:please|pls|just|ok|okay|now|so|then|stop|cance
 
 
 def plainly_a_question(text: str | None) -> bool:
-    """A question mark, or a sentence that opens like a question ("how much is it")."""
-    return bool(_QUESTION.search(text or ""))
+    """A question mark, or a sentence that opens like a question ("how much is it"); not a
+    short answer that only opens like one ("Will Stone", "Will")."""
+    text = text or ""
+    words = re.findall(r"[\w'-]+", text)
+    if "?" not in text and len(words) <= 3 \
+            and not any(w.lower() in _QUESTION_PARTNERS for w in words):
+        return False
+    return bool(_QUESTION.search(text))
+
+
+#: Words that make a short opener a question ("will you", "can u", "is it") and stand in no name.
+_QUESTION_PARTNERS = frozenset("you u ya i it we they this that there what which when how "
+                               "where who why much many long".split())
 
 
 def takes_over(intent: str | None) -> bool:

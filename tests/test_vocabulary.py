@@ -73,3 +73,23 @@ def test_unclear_states_its_confidence():
 ])
 def test_a_relative_mentioned_in_passing_stays_family(text):
     assert not present(text)
+
+
+@pytest.mark.parametrize(("text", "question"), [
+    ("Will Stone", False), ("Will", False), ("will you call me", True), ("how much", True),
+    ("is it covered", True), ("which one did u pick", True)])
+def test_a_name_that_opens_like_a_question_is_no_question(text, question):
+    """Found by a client-style test: "Will Stone" at the name question was refused."""
+    from bot.turns import plainly_a_question
+
+    assert plainly_a_question(text) is question
+
+
+@pytest.mark.parametrize(("name", "treatment"), [
+    ("Medical", True), ("Swedish 60", True), ("Deep Tissue", True), ("Will Stone", False),
+    ("Summer Deep", False), ("Hope", False)])
+def test_only_the_treatment_s_words_are_no_name(name, treatment):
+    """Found by a client-style test: "medical" at the name question was stored as the name."""
+    from actions.intake_form import _only_treatment_words
+
+    assert _only_treatment_words(name) is treatment
