@@ -335,3 +335,11 @@ def test_found_in_a_client_style_test_urgent(text):
 ])
 def test_found_in_a_client_style_test_not_urgent(text):
     assert screen(text).outcome != "urgent", screen(text)
+
+
+def test_someone_elses_arm_that_will_not_go_overhead_is_no_stroke():
+    """Found by a client-style test: a mother's shoulder after a fall got the 911 message."""
+    text = ("I'm trying to book for my mom. Her right shoulder has been stiff since she fell on "
+            "the ice in January. She can't lift her arm above her head.")
+    assert screen(text).outcome != "urgent"
+    assert screen("he suddenly cant lift his arm and his speech is slurred").outcome == "urgent"
