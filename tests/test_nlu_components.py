@@ -86,3 +86,15 @@ def test_a_command_word_under_a_negation_describes_and_commands_nothing(text):
 
     assert not says_the_command("stop", text)
     assert says_the_command("stop", "ok stop, i don't want this")
+
+
+def test_an_emergency_the_rules_did_not_find_leaves_the_ranking():
+    """Found by tests/test_record_paths.py: below the fallback threshold a later guard picked
+    report_emergency (0.24) from the ranking for "my mind won't stop racing"."""
+    ranking = [{"name": "nlu_fallback", "confidence": 0.3},
+               {"name": "report_emergency", "confidence": 0.24},
+               {"name": "state_goal", "confidence": 0.11}]
+    message = Message(data={"text": "cant sleep, my mind wont stop racing",
+                            "intent": ranking[0], "intent_ranking": ranking})
+    RedFlagIntentGuard(RedFlagIntentGuard.get_default_config()).process([message])
+    assert [r["name"] for r in message.get("intent_ranking")] == ["nlu_fallback", "state_goal"]

@@ -108,6 +108,11 @@ def differences(text: str, parse: dict) -> list[str]:
         return [] if intent in ("stop", "start_over") else [
             f"no longer read as a command ({intent}): take it out of READ_AS_A_COMMAND"]
     assessed = assess_parsed(text, parse)
+    # assess also says where each condition is in the text (the contract's start and end)
+    offsets = [f"assess offsets of {c['text']!r} point at {text[c['start']:c['end']]!r}"
+               for c in assessed["conditions"] if text[c["start"]:c["end"]] != c["text"]]
+    assessed = {**assessed, "conditions": [{k: c[k] for k in CONDITION_KEYS}
+                                           for c in assessed["conditions"]]}
     record, slots = chat_record(text, parse)
     stored = {**record, "conditions": [{k: c[k] for k in CONDITION_KEYS}
                                        for c in record["conditions"]]}
@@ -124,7 +129,7 @@ def differences(text: str, parse: dict) -> list[str]:
         found += [f"{key}: assess {assessed[key]!r} / chat {stored[key]!r}"
                   for key in SAFETY_FACTS if assessed[key] != stored[key]]
         assert record["client_type"] == "unclear" and record["conditions"] == []
-    return found + misplaced(record)
+    return found + offsets + misplaced(record)
 
 
 def misplaced(record: dict) -> list[str]:
@@ -291,6 +296,7 @@ def test_a_question_is_read_as_the_conversation_reads_it():
     assert slots.get("concerns") is None and record["client_type"] == "unclear"
     text = "do I need a referral? I have sciatica down my left leg"
     assessed, (record, _) = assess_parsed(text, question), chat_record(text, question)
+    assessed["conditions"] = [{k: c[k] for k in CONDITION_KEYS} for c in assessed["conditions"]]
     assert "was referred by a physician or therapist" not in assessed["reasons"]
     assert {k: assessed[k] for k in FACTS} == {**{k: record[k] for k in FACTS}, "conditions": [
         {k: c[k] for k in CONDITION_KEYS} for c in record["conditions"]]}

@@ -160,6 +160,11 @@ class RedFlagIntentGuard(_RuleComponent):
                 if others:
                     message.set(INTENT, others[0], add_to_output=True)
                     message.set(INTENT_RANKING_KEY, others, add_to_output=True)
+            elif any(r.get(INTENT_NAME_KEY) == EMERGENCY_INTENT for r in ranking):
+                # below the fallback threshold the ranking is read again by later guards: an
+                # emergency the rules did not find must not come back from it
+                message.set(INTENT_RANKING_KEY, [r for r in ranking if r.get(INTENT_NAME_KEY)
+                                                 != EMERGENCY_INTENT], add_to_output=True)
         return messages
 
 
