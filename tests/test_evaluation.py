@@ -21,9 +21,9 @@ EVAL_FLOORS = {"client_type_accuracy": 0.95, "condition_micro_f1": 0.88,
 REAL = ROOT.parent / "shared" / "data" / "real-utterances.jsonl"
 
 
-def run(nlu_parser, path: Path):
+def run(nlu_parser, path: Path, examples: bool = True):
     figures = score(load_examples(path), lambda t: assess_parsed(t, nlu_parser.parse(t)))
-    print_report(figures)
+    print_report(figures, examples=examples)
     return summary(figures)
 
 
@@ -37,14 +37,23 @@ def test_evaluation_set_meets_its_floors(nlu_parser):
 
 def test_development_set(nlu_parser):
     figures = run(nlu_parser, ROOT / "tests/nlu/dev.jsonl")
-    # measured 2026-12-02 (dev.jsonl after removing its duplicates of the training data): 0.969
-    assert figures["client_type_accuracy"] >= 0.94
+    # measured 2026-12-02 (dev.jsonl after removing its duplicates of the training data): 0.969;
+    # 2026-12-07: 0.944 (its labels call a stiff or tight region tension; issue 11 makes it pain)
+    assert figures["client_type_accuracy"] >= 0.93
     assert figures["negated_reported_present"] == 0
 
 
 @pytest.mark.skipif(not REAL.exists(), reason="shared real-utterances file not beside the checkout")
 def test_real_utterances_are_measured(nlu_parser):
     """Real people's words, never trained on: measured and reported, with a floor."""
-    figures = run(nlu_parser, REAL)
-    # measured 2026-12-02: 0.850
-    assert figures["client_type_accuracy"] >= 0.82
+    figures = run(nlu_parser, REAL, examples=False)  # measured, never read: no texts printed
+    # measured 2026-12-02: 0.850; 2026-12-07: 0.879 (issue 11's target: 0.93)
+    assert figures["client_type_accuracy"] >= 0.85
+
+
+@pytest.mark.parametrize(("name", "floor"), [("plain_tune.jsonl", 0.95), ("plain_holdout.jsonl", 0.92)])
+def test_plain_lay_words(nlu_parser, name, floor):
+    """Lay words for trouble with the body (issue 11), written before the vocabulary work:
+    2026-12-07, tune 0.971 (0.929 before), holdout 0.943 (0.900 before)."""
+    figures = run(nlu_parser, ROOT / "tests/nlu" / name)
+    assert figures["client_type_accuracy"] >= floor
