@@ -343,3 +343,15 @@ def test_someone_elses_arm_that_will_not_go_overhead_is_no_stroke():
             "the ice in January. She can't lift her arm above her head.")
     assert screen(text).outcome != "urgent"
     assert screen("he suddenly cant lift his arm and his speech is slurred").outcome == "urgent"
+
+
+def test_a_message_screened_again_is_read_once_and_each_result_is_its_own():
+    """The NLU guard, the emergency policy and the actions screen one message: the rules read
+    it once (bot.safety.screen keeps the flags found per rules object)."""
+    rules = load_safety_rules()
+    text = "crushing chest pain and my left arm is numb right now"
+    first = screen(text, rules=rules)
+    assert text in rules.screen_cache
+    first.evidence.clear()
+    again = screen(text, rules=rules)
+    assert again.outcome == "urgent" and again.evidence

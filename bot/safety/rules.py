@@ -73,6 +73,9 @@ class SafetyRules:
     word_repair: WordRepair
     check_answers: Mapping[str, re.Pattern]
     word_cache: dict = field(default_factory=dict, compare=False, repr=False)
+    #: text -> (evidence, checks) of the flags found in it (bot.safety.screen): one message is
+    #: screened by the NLU guard, the emergency policy and the actions; the rules read it once
+    screen_cache: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def load_safety_rules(path: str | Path | None = None) -> SafetyRules:

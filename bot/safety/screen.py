@@ -195,16 +195,35 @@ def screen(text: str, facts: Mapping | None = None,
            rules: SafetyRules | None = None) -> SafetyResult:
     """Screen one client message (plus structured answers such as the surgery date)."""
     rules = rules or load_safety_rules()
-    msg = _prepared(text, rules)
-    evidence, checks = {}, {}
-    for flag in rules.flags:
-        found, check = _find(flag, msg, rules)
-        if found:
-            (checks if check else evidence)[flag.id] = found
+    evidence, checks = (dict(found) for found in _flags_in(text, rules))
     weeks = _surgery_weeks_from_facts(facts)
     if weeks is not None and 0 <= weeks <= rules.settings["surgery_clearance_weeks"]:
         evidence.setdefault("recent_surgery", "surgery date")
     return _decide(evidence, rules, checks)
+
+
+_SCREEN_CACHE_SIZE = 512
+_CACHED_TEXT_CHARS = 4000
+
+
+def _flags_in(text: str, rules: SafetyRules) -> tuple[dict, dict]:
+    """(evidence, checks) of every flag found in the text, kept per rules object for the
+    last messages (the same message is screened in several places of one turn)."""
+    cache = rules.screen_cache
+    found = cache.get(text)
+    if found is None:
+        msg = _prepared(text, rules)
+        evidence, checks = {}, {}
+        for flag in rules.flags:
+            words, check = _find(flag, msg, rules)
+            if words:
+                (checks if check else evidence)[flag.id] = words
+        found = (evidence, checks)
+        if len(text) <= _CACHED_TEXT_CHARS:  # long messages are rare and would fill memory
+            if len(cache) >= _SCREEN_CACHE_SIZE:
+                cache.pop(next(iter(cache)))  # the oldest entry
+            cache[text] = found
+    return found
 
 
 def screen_in_context(text: str, previous: str | None = None, facts: Mapping | None = None,
