@@ -394,7 +394,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
             not (mention.start <= p.start and p.end <= mention.end) for o in condition_mentions)
             and not any(start <= p.start < end for start, end in radiation)]
         part = _part_for(mention, own_parts, lowered, lexicon)
-        status = _status(text, mention, rules, cues)
+        status = _status(text, lowered, mention, rules, cues)
         fixed_place = lexicon.condition_body_part.get(mention.id) and mention.id not in region_pain
         listed = [] if fixed_place else _listed_with(part, own_parts, lowered)
         for region_part in [part] + listed:
@@ -416,7 +416,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         if status == "historical" and RECURRENCE.search(lowered, mention.end) and \
                 regions.same_sentence(lowered, mention.end, RECURRENCE.search(lowered, mention.end).start()):
             conditions.append(replace(conditions[-1], status="present"))  # "had TMJ as a teen, it's back"
-    _booked_for_them(conditions, text)
+    _booked_for_them(conditions, text, lowered)
     conditions += _injury_region_pain(conditions, lexicon)
     _side_said_apart(conditions, lowered)
     _surgery_status(conditions, lowered)
@@ -499,16 +499,14 @@ _FOR_THEM = re.compile(r"\b(?:help (?:him|her|them)|work on (?:him|her|them)|boo
                        r"appointment|appt|come in|see (?:him|her|them))\b")
 
 
-def _booked_for_them(conditions: list[ConditionMention], text: str) -> None:
+def _booked_for_them(conditions: list[ConditionMention], text: str, lowered: str) -> None:
     """"booking for my husband, he's got a bad shoulder", or a message only about someone
     else's trouble now ("my bf's lower back is wrecked"): the person is the one to book for,
     so what is said about them is present, not family history."""
     if any(c.status == "family" for c in conditions):
         from bot import safety
-
         from bot.turns import plainly_a_question
 
-        lowered = normalise_text(text)
         # not "my brother has sciatica, anyway what time do you close?": a question elsewhere
         only_about_them = not any(c.status == "present" for c in conditions) \
             and not _FAMILY_HISTORY.search(lowered) and not _ABOUT_ME.search(lowered) \
@@ -544,13 +542,13 @@ def _injury_region_pain(conditions: list[ConditionMention], lexicon: Lexicon) ->
     return made
 
 
-def _status(text: str, mention: Mention, rules, cues) -> str:
+def _status(text: str, lowered: str, mention: Mention, rules, cues) -> str:
     """A region pain is read at its pain word too: "my knee doesn't hurt" is negated."""
     status = assertion.assert_status(text, mention.start, mention.end, rules, cues, mention.id)
     if status == "present" and isinstance(mention, RegionPain):
         status = assertion.assert_status(text, mention.pain_start, mention.pain_end, rules,
                                          cues, mention.id)
-    if status == "negated" and _said_cant_without(normalise_text(text), mention):
+    if status == "negated" and _said_cant_without(lowered, mention):
         status = "present"  # "can't look over my shoulder without a sharp pain"
     return status
 

@@ -48,8 +48,10 @@ class Lexicon:
 
     def __init__(self, lookups_dir: Path = LOOKUPS_DIR):
         self.lookups_dir = Path(lookups_dir)
-        conditions = self._load("conditions.yml").get("conditions", {})
-        body_parts = self._load("body_parts.yml").get("body_parts", {})
+        conditions_file = self._load("conditions.yml")
+        body_parts_file = self._load("body_parts.yml")
+        conditions = conditions_file.get("conditions", {})
+        body_parts = body_parts_file.get("body_parts", {})
         self.phrases: dict[str, dict[str, str]] = {
             "condition": self._invert({k: v.get("phrases", []) for k, v in conditions.items()}),
             "body_part": self._invert({k: v.get("phrases", []) for k, v in body_parts.items()}),
@@ -67,34 +69,32 @@ class Lexicon:
         self.region_pain_condition = {
             k: v.get("pain_condition") for k, v in body_parts.items()}
         self.muscles = {normalise_text(str(k)): v for k, v in
-                        (self._load("body_parts.yml").get("muscles") or {}).items()}
+                        (body_parts_file.get("muscles") or {}).items()}
         for phrase, region in self.muscles.items():
             self.phrases["body_part"].setdefault(phrase, region)
-        self.pain_words = [w.lower() for w in self._load("conditions.yml").get("pain_words", [])]
         self.implied_conditions = {
             normalise_text(str(k)): list(v or [])
-            for k, v in (self._load("conditions.yml").get("implied_conditions") or {}).items()}
+            for k, v in (conditions_file.get("implied_conditions") or {}).items()}
         self.severity_words = {
             str(k).lower(): int(v)
             for k, v in self._load("severity.yml").get("severity_words", {}).items()}
-        #: Words that, said of a body region, make it that region's complaint ("tight hips"),
-        #: and on their own are general tension (conditions.yml `tightness_words`).
-        self.tightness_words = [w.lower() for w in
-                                self._load("conditions.yml").get("tightness_words", [])]
         self._regex = {label: _phrase_regex(table) for label, table in self.phrases.items()}
-        self._pain_regex = _phrase_regex(self.pain_words)
-        self._tightness_regex = _phrase_regex(self.tightness_words)
-        self.body_problem_words = [w.lower() for w in
-                                   self._load("conditions.yml").get("body_problem_words", [])]
-        self._body_problem_regex = _phrase_regex(self.body_problem_words)
-        self._not_massage_regex = _phrase_regex(
-            [w.lower() for w in self._load("conditions.yml").get("not_massage_sites", [])])
+        self._severity_regex = _phrase_regex(self.severity_words)
+        # Word lists of conditions.yml that are no condition: `pain_words` (said of a region,
+        # its pain), `tightness_words` (said of a region, its complaint; alone, tension),
+        # `body_problem_words` (something wrong with the body), `not_massage_sites`.
+        self._word_lists = {kind: [str(w).lower() for w in conditions_file.get(key, [])]
+                            for kind, key in (("pain", "pain_words"),
+                                              ("tightness", "tightness_words"),
+                                              ("problem", "body_problem_words"),
+                                              ("not_massage", "not_massage_sites"))}
+        self._word_list_regex = {kind: _phrase_regex(words)
+                                 for kind, words in self._word_lists.items()}
         self._single_words = {
             label: {p: c for p, c in self.phrases[label].items() if p.isalpha()}
             for label in ("condition", "body_part")}
-        self._single_words["pain"] = {w: w for w in self.pain_words if w.isalpha()}
-        self._single_words["problem"] = {w: w for w in self.body_problem_words if w.isalpha()}
-        self._severity_regex = _phrase_regex(self.severity_words)
+        for kind in ("pain", "problem"):  # also found mistyped or in another form
+            self._single_words[kind] = {w: w for w in self._word_lists[kind] if w.isalpha()}
 
     def _load(self, name: str) -> dict:
         path = self.lookups_dir / name
@@ -179,34 +179,30 @@ class Lexicon:
         return made
 
     def pain_word_spans(self, text: str) -> list[tuple[int, int]]:
-        if self._pain_regex is None:
-            return []
-        lowered = normalise_text(text)
-        spans = [m.span() for m in self._pain_regex.finditer(lowered)]
-        spans += [(s, e) for s, e, _ in self._word_variants(lowered, "pain", spans)]
-        return sorted(spans)
+        """Pain words ("hurts", "killing me", "sprained"), also mistyped or in another form."""
+        return self._word_list_spans("pain", text)
 
     def body_problem_spans(self, text: str) -> list[tuple[int, int]]:
-        """Words that say something is wrong with the body (conditions.yml
-        `body_problem_words`), also mistyped or in another form."""
-        if self._body_problem_regex is None:
-            return []
-        lowered = normalise_text(text)
-        spans = [m.span() for m in self._body_problem_regex.finditer(lowered)]
-        spans += [(s, e) for s, e, _ in self._word_variants(lowered, "problem", spans)]
-        return sorted(spans)
+        """Words that say something is wrong with the body, also mistyped or in another form."""
+        return self._word_list_spans("problem", text)
 
     def not_massage_site_spans(self, text: str) -> list[tuple[int, int]]:
         """Places no massage treats ("sore throat", "my dog is limping")."""
-        if self._not_massage_regex is None:
-            return []
-        return [m.span() for m in self._not_massage_regex.finditer(normalise_text(text))]
+        return self._word_list_spans("not_massage", text)
 
     def tightness_word_spans(self, text: str) -> list[tuple[int, int]]:
-        """Where the text says tight, stiff or knotted ("tight hips" is a hip complaint)."""
-        if self._tightness_regex is None:
+        """Where the text says tight, tense or knotted ("tight hips" is a hip complaint)."""
+        return self._word_list_spans("tightness", text)
+
+    def _word_list_spans(self, kind: str, text: str) -> list[tuple[int, int]]:
+        regex = self._word_list_regex[kind]
+        if regex is None:
             return []
-        return [m.span() for m in self._tightness_regex.finditer(normalise_text(text))]
+        lowered = normalise_text(text)
+        spans = [m.span() for m in regex.finditer(lowered)]
+        if kind in self._single_words:
+            spans += [(s, e) for s, e, _ in self._word_variants(lowered, kind, spans)]
+        return sorted(spans)
 
     def severity_word_matches(self, text: str) -> list[tuple[int, int, int]]:
         """(start, end, score) for every severity word, e.g. 'killing me' -> 8."""

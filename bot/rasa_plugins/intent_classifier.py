@@ -21,12 +21,13 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.text import plain_lower
+
 logger = logging.getLogger(__name__)
 
 
 def _plain(text: str) -> str:
-    from bot.text import plain_lower
-
+    """The vectorisers' preprocessor (a named function, so the saved pipeline can name it)."""
     return plain_lower(text)
 
 

@@ -66,7 +66,7 @@ def prepare(text: str, rules: SafetyRules) -> Message:
     """The message normalised and cut into clauses; `excluded` is left for the screen."""
     clean = normalise(text, rules)
     clauses = clause_spans(clean)
-    return Message(clean, clauses, (), bool(rules.cues.booking_for_someone_else.search(clean)),
+    return Message(clean, clauses, (), _books_for_someone_else(clean, rules),
                    clause_starts=tuple(c[0] for c in clauses))
 
 
@@ -86,4 +86,8 @@ def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
 def books_for_someone_else(text: str, rules: SafetyRules) -> bool:
     """"booking for my husband, he's got a bad shoulder": what is said about that person is
     the intake's concern, not family history."""
-    return bool(rules.cues.booking_for_someone_else.search(normalise(text, rules)))
+    return _books_for_someone_else(normalise(text, rules), rules)
+
+
+def _books_for_someone_else(clean: str, rules: SafetyRules) -> bool:
+    return bool(rules.cues.booking_for_someone_else.search(clean))
