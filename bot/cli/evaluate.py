@@ -40,6 +40,9 @@ class Figures:
     cond_tp: Counter = field(default_factory=Counter)
     cond_fp: Counter = field(default_factory=Counter)
     cond_fn: Counter = field(default_factory=Counter)
+    #: (missed condition, what was found instead in that example or "nothing"): label
+    #: conventions and gaps without showing any text
+    missed_instead: Counter = field(default_factory=Counter)
     status_total: int = 0
     status_correct: int = 0
     negated_reported_present: int = 0
@@ -104,6 +107,8 @@ def score(examples: list[Example], assess_text) -> Figures:
         for cid in expected_ids - predicted_ids:
             figures.cond_fn[cid] += 1
             mistakes.append(f"missed {cid}")
+            for other in sorted(predicted_ids - expected_ids) or ["nothing"]:
+                figures.missed_instead[(cid, other)] += 1
         if example.has_statuses:
             predicted_pairs = {(c["id"], c["status"]) for c in predicted}
             expected_present = {c["id"] for c in example.conditions if c["status"] == "present"}
@@ -182,6 +187,9 @@ def print_report(figures: Figures, out=sys.stdout, examples: bool = True) -> Non
     for cid, f1 in figs["per_condition_f1"].items():
         print(f"  {cid:16} {figures.cond_tp[cid]:4} {figures.cond_fp[cid]:4} "
               f"{figures.cond_fn[cid]:4}  {f1:.3f}", file=out)
+    print("\nmissed conditions and what was found instead (most frequent)", file=out)
+    for (missed, instead), count in figures.missed_instead.most_common(15):
+        print(f"  {missed:16} -> {instead:16} {count:4}", file=out)
     print("\nconfidence against accuracy (client type)", file=out)
     for row in figs["calibration"]:
         print(f"  {row['bucket']}  n={row['examples']:4}  mean confidence "
