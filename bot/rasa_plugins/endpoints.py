@@ -17,7 +17,9 @@ def endpoints_config() -> dict:
     settings = get_settings()
     config = {
         "action_endpoint": {"url": os.environ.get("ACTION_ENDPOINT_URL", "http://localhost:5055/webhook")},
-        "tracker_store": {"type": "SQL", "url": settings.tracker_store_url},
+        # Rasa's SQL tracker store and tables, reading a conversation once (tracker_store.py)
+        "tracker_store": {"type": "bot.rasa_plugins.tracker_store.IntakeTrackerStore",
+                          "url": settings.tracker_store_url},
     }
     if settings.redis_url:
         redis = urlparse(settings.redis_url)
