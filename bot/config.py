@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +12,10 @@ DATA_DIR = PROJECT_ROOT / "data"
 LOOKUPS_DIR = DATA_DIR / "lookups"
 MODELS_DIR = PROJECT_ROOT / "models"
 SPACY_PIPELINE_DIR = MODELS_DIR / "spacy_intake"
+VAR_DIR = PROJECT_ROOT / "var"
+#: Where the project's secret is kept when WEB_SECRET_KEY is not set (made on first use).
+SECRET_KEY_FILE = VAR_DIR / "web_secret_key"
+TWILIO_API_BASE = "https://api.twilio.com"
 
 
 @dataclass(frozen=True)
@@ -18,6 +24,10 @@ class Settings:
     tracker_store_url: str = "sqlite:///var/tracker.db"
     redis_url: str | None = None
     twilio_auth_token: str | None = None
+    sms_public_url: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_from_number: str | None = None
+    twilio_api_base: str = TWILIO_API_BASE
     practice_name: str = "our practice"
     outbox_dir: str = "var/outbox"
 
@@ -30,9 +40,45 @@ def get_settings() -> Settings:
         tracker_store_url=env.get("TRACKER_STORE_URL") or Settings.tracker_store_url,
         redis_url=env.get("REDIS_URL") or None,
         twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+        sms_public_url=env.get("SMS_PUBLIC_URL") or None,
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+        twilio_from_number=env.get("TWILIO_FROM_NUMBER") or None,
+        twilio_api_base=(env.get("TWILIO_API_BASE") or TWILIO_API_BASE).rstrip("/"),
         practice_name=env.get("PRACTICE_NAME") or Settings.practice_name,
         outbox_dir=env.get("INTAKE_OUTBOX_DIR") or Settings.outbox_dir,
     )
+
+
+def web_secret_key(path: Path = SECRET_KEY_FILE) -> str:
+    """The project's secret: WEB_SECRET_KEY, else the one kept in var/, made on first use.
+
+    Created with O_EXCL, readable by its owner only, so servers starting together agree on
+    one key (the loser of the race reads the winner's). Changing it starts new SMS
+    conversations (their ids are keyed hashes of the number) and signs everyone out.
+    """
+    configured = os.environ.get("WEB_SECRET_KEY")
+    if configured:
+        return configured
+    try:
+        existing = path.read_text(encoding="utf-8").strip()
+        if existing:
+            return existing
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process is writing it right now
+            existing = path.read_text(encoding="utf-8").strip()
+            if existing:
+                return existing
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} exists but is empty; delete it to make a new key")
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key
 
 
 def latest_model_path(models_dir: Path = MODELS_DIR) -> Path | None:

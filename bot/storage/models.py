@@ -223,3 +223,53 @@ class TranscriptMessage(Base):
     at = sa.Column(UTCDateTime(), nullable=True)
 
     intake = so.relationship("Intake", back_populates="transcript")
+
+
+# ---- SMS (bot/storage/sms.py) ----------------------------------------------------------------
+
+class SmsSender(Base):
+    """Whose number an SMS conversation is: the tracker only knows the conversation id (a
+    keyed hash of the number, bot.sms.numbers), the actions find the number here to fill the
+    intake's contact. Never log these columns.
+
+    phone: E.164.
+    """
+
+    __tablename__ = "sms_senders"
+
+    conversation_id = sa.Column(sa.String(64), primary_key=True)
+    phone = sa.Column(sa.String(32), nullable=False)
+    first_seen = sa.Column(UTCDateTime(), nullable=False, default=utc_now)
+    last_seen = sa.Column(UTCDateTime(), nullable=False, default=utc_now)
+
+
+class SmsOptOut(Base):
+    """A number's answer to the carrier keywords (STOP ... / START): nothing is sent to it
+    while opted_out. Kept by number, so it holds whatever key conversation ids use.
+
+    phone: E.164 (or the raw sender when it is not a phone number).
+    """
+
+    __tablename__ = "sms_opt_outs"
+
+    phone = sa.Column(sa.String(32), primary_key=True)
+    opted_out = sa.Column(sa.Boolean, nullable=False)
+    changed_at = sa.Column(UTCDateTime(), nullable=False, default=utc_now)
+
+
+class SmsMessage(Base):
+    """One SMS webhook Twilio delivered: its MessageSid is claimed once, so a retry gets
+    no second turn, and a conversation's recent count throttles a burst. No text, no number.
+
+    outcome: what the channel did with it (turn, keyword, opted_out, throttled,
+        throttle_notice, empty, media_only), None while it is being handled.
+    """
+
+    __tablename__ = "sms_messages"
+    __table_args__ = (sa.Index("ix_sms_messages_conversation_received",
+                               "conversation_id", "received_at"),)
+
+    message_sid = sa.Column(sa.String(64), primary_key=True)
+    conversation_id = sa.Column(sa.String(64), nullable=False)
+    received_at = sa.Column(UTCDateTime(), nullable=False, index=True, default=utc_now)
+    outcome = sa.Column(sa.String(16), nullable=True)

@@ -1,0 +1,53 @@
+"""What the SMS channel says by itself, outside a conversation turn: HELP, opt-in, empty
+and picture-only messages, the throttle, a failure. The words are domain.yml responses
+(utter_sms_*), the practice's name and phone come from data/practice.yml."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import yaml
+
+from bot.config import DATA_DIR
+from bot.labels import response_text
+
+PRACTICE_FILE = DATA_DIR / "practice.yml"
+#: Responses the Rasa server sends as the emergency answer (bot.rasa_plugins.policies).
+EMERGENCY_RESPONSES = ("utter_emergency", "utter_emergency_crisis")
+
+
+@lru_cache(maxsize=1)
+def _practice_file() -> dict:
+    try:
+        return yaml.safe_load(PRACTICE_FILE.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        return {}
+
+
+def practice() -> dict:
+    """{"name", "phone"} of the practice: data/practice.yml, the name overridden by
+    PRACTICE_NAME."""
+    data = _practice_file()
+    return {"name": os.environ.get("PRACTICE_NAME") or data.get("name") or "our practice",
+            "phone": str(data.get("phone") or "").strip()}
+
+
+def sms_text(response: str, **values) -> str:
+    """An utter_sms_* response filled with the practice's name and phone and `values`."""
+    info = practice()
+    return response_text(response, practice_name=info["name"], practice_phone=info["phone"],
+                         **values)
+
+
+@lru_cache(maxsize=1)
+def emergency_texts() -> frozenset[str]:
+    """The emergency answers word for word (whitespace folded), to send them first."""
+    return frozenset(folded(response_text(name)) for name in EMERGENCY_RESPONSES)
+
+
+def is_emergency_answer(text: str) -> bool:
+    return folded(text) in emergency_texts()
+
+
+def folded(text: str) -> str:
+    return " ".join((text or "").split())
