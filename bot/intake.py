@@ -430,7 +430,8 @@ def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) 
         main = next((c for c in old.present() if c.body_part in regions_said), old.present()[0])
         was, main.side = main.side, sides[0].lower()
         for other in old.present():  # "a pulled left hamstring": the injury is on that side too
-            if other is not main and other.body_part is None and other.side == was and was:
+            if other is not main and other.body_part in (None, main.body_part) \
+                    and other.side == was and was:
                 other.side = main.side
         return old.to_dict()
     merged = old

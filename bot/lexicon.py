@@ -87,7 +87,8 @@ class Lexicon:
                             for kind, key in (("pain", "pain_words"),
                                               ("tightness", "tightness_words"),
                                               ("problem", "body_problem_words"),
-                                              ("not_massage", "not_massage_sites"))}
+                                              ("not_massage", "not_massage_sites"),
+                                              ("injury", "injury_verbs"))}
         self._word_list_regex = {kind: _phrase_regex(words)
                                  for kind, words in self._word_lists.items()}
         self._single_words = {
@@ -193,6 +194,10 @@ class Lexicon:
     def tightness_word_spans(self, text: str) -> list[tuple[int, int]]:
         """Where the text says tight, tense or knotted ("tight hips" is a hip complaint)."""
         return self._word_list_spans("tightness", text)
+
+    def injury_verb_spans(self, text: str) -> list[tuple[int, int]]:
+        """Verbs of an acute injury ("jammed", "rolled", "popped")."""
+        return self._word_list_spans("injury", text)
 
     def _word_list_spans(self, kind: str, text: str) -> list[tuple[int, int]]:
         regex = self._word_list_regex[kind]

@@ -96,8 +96,9 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
     for pain in pains:  # "tweaked my knee and now it aches": "it" points back to the region
         if PRONOUN_BEFORE.search(lowered[:pain[0]]):
             before = [i for i, part in enumerate(parts) if part.end <= pain[0]
-                      and same_sentence(lowered, part.start, pain[0])
-                      and words_apart(lowered, (part.start, part.end), pain) <= 14]
+                      and words_apart(lowered, (part.start, part.end), pain) <= 14
+                      and (same_sentence(lowered, part.start, pain[0])
+                           or _sentence_before(lowered, part, pain, parts))]
             if before and before[-1] not in painful:
                 painful[before[-1]] = pain
     _share_across_lists(lowered, parts, painful)
@@ -115,6 +116,16 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
         made.append(RegionPain("condition", condition_id, text[start:end], start, end,
                                pain_start=pain[0], pain_end=pain[1]))
     return made
+
+
+def _sentence_before(lowered: str, part: Mention, pain: tuple[int, int],
+                     parts: list[Mention]) -> bool:
+    """"wear and tear in my right knee. it aches when rain is coming": "it" opens the next
+    sentence, which names no region of its own, and this region is the last one before it."""
+    breaks = list(SENTENCE_BREAK.finditer(lowered, part.end, pain[0]))
+    if len(breaks) != 1:
+        return False
+    return not any(part.end <= other.start < pain[0] for other in parts)
 
 
 def _reaches(lowered: str, part: Mention, pain: tuple[int, int], parts: list[Mention]) -> bool:

@@ -140,6 +140,9 @@ def evaluation_sets() -> dict[str, list[tuple[str, str]]]:
                          for label, text in rasa_examples(EVAL_DIR / "test_nlu.yml")],
         "eval.jsonl": jsonl_examples(EVAL_DIR / "eval.jsonl"),
         "dev.jsonl": jsonl_examples(EVAL_DIR / "dev.jsonl"),
+        # forum-style posts (2026-12-07): forum_a tuned on, forum_b held out
+        "forum_a.jsonl": jsonl_examples(EVAL_DIR / "forum_a.jsonl"),
+        "forum_b.jsonl": jsonl_examples(EVAL_DIR / "forum_b.jsonl"),
     }
 
 
@@ -217,6 +220,7 @@ def all_clashes() -> dict[str, list[tuple[str, str, str, str]]]:
     found["eval.jsonl vs dev.jsonl"] = duplicates(sets["eval.jsonl"], sets["dev.jsonl"])
     found["test_nlu.yml vs eval.jsonl"] = duplicates(sets["test_nlu.yml"], sets["eval.jsonl"])
     found["test_nlu.yml vs dev.jsonl"] = duplicates(sets["test_nlu.yml"], sets["dev.jsonl"])
+    found["forum_a.jsonl vs forum_b.jsonl"] = duplicates(sets["forum_a.jsonl"], sets["forum_b.jsonl"])
     for name, examples in sets.items():  # the same sentence twice in one set
         found[f"{name} within itself"] = duplicates(examples, examples, within=True)
     return found

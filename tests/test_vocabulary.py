@@ -93,3 +93,39 @@ def test_only_the_treatment_s_words_are_no_name(name, treatment):
     from actions.intake_form import _only_treatment_words
 
     assert _only_treatment_words(name) is treatment
+
+
+@pytest.mark.parametrize("text, expected", [
+    # an injury verb with the region just after it, whatever the region is called
+    ("jammed my pinky at volleyball and it won't bend", ("sports_injury", "wrist_hand")),
+    ("rolled ankle bball yest, swollen", ("sports_injury", "ankle_foot")),
+    ("something popped in my right hip during a lunge", ("sports_injury", "hip")),
+    ("dislocated my shoulder climbing, it's weak now", ("sports_injury", "shoulder")),
+    # "it" opening the next sentence points back at the region before it
+    ("wear and tear in my right knee per the xray. it aches whenever rain is coming",
+     ("knee_pain", "knee")),
+    # plain words for joints and cramps
+    ("lupus. joints ache, always tired", ("joint_pain", None)),
+    ("charley horses in my calves every night this week", ("muscle_pain", "calf")),
+])
+def test_plain_words_for_injuries_joints_and_cramps(text, expected):
+    assert expected in present(text)
+
+
+@pytest.mark.parametrize("text", [
+    "wake up at 3am every night and cant get back to sleep",
+    "havent slept more than 4 hrs straight in months",
+    "my back aches at night and I can't find a comfortable position",
+])
+def test_sleep_trouble_in_plain_words_is_insomnia(text):
+    assert "insomnia" in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text", [
+    "threw up all night, food poisoning i think",          # not sleep trouble
+    "broke my foot in august, cast off now but the ankle is stiff",  # a fracture: no sprain
+    "my back used to hurt but it's been good since I started yoga",
+])
+def test_words_near_an_injury_or_sleep_that_are_neither(text):
+    found = {c for c, _ in present(text)}
+    assert "insomnia" not in found and "sports_injury" not in found
