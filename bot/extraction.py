@@ -374,6 +374,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
                                              lexicon, tight=_tightness_as_complaint(text, lowered, lexicon,
                                                                      mentions["condition"]))
     condition_mentions = mentions["condition"] + region_pains
+    condition_mentions += _injured_regions(text, lowered, parts, condition_mentions, lexicon)
     condition_mentions += _activity_injuries(lowered, text, condition_mentions, lexicon)
     condition_mentions = [m for m in condition_mentions if not (
         m.id == "overuse_injury" and _AGGRAVATOR_LEAD.search(lowered[max(0, m.start - 40):m.start]))
@@ -614,6 +615,26 @@ def _a_trigger(lowered: str, start: int, end: int) -> bool:
 
 #: "worse when I type all day": the job makes it worse, which is no injury said.
 _AGGRAVATOR_LEAD = re.compile(r"\b(?:when|while|whenever|if|after)\s+(?:i\s+|im\s+|i'm\s+)?(?:\w+\s+){0,2}$")
+
+
+#: between an injury verb and its region: "rolled ankle", "jammed my pinky", "popped in my hip"
+_INJURED_REGION_GAP = re.compile(r"\s+(?:(?:in|on|into)\s+)?(?:(?:my|the|a|his|her|their|both|"
+                                 r"left|right|lft|rt|r|l|own)\s+){0,2}$")
+
+
+def _injured_regions(text: str, lowered: str, parts: list[Mention], conditions: list[Mention],
+                     lexicon: Lexicon) -> list[Mention]:
+    """An injury verb with a region just after it is an injury there, said in any words
+    ("jammed my pinky", "rolled ankle bball", "something popped in my right hip")."""
+    made = []
+    for start, end in lexicon.injury_verb_spans(text):
+        if any(c.id == "sports_injury" and c.start <= start < c.end for c in conditions):
+            continue
+        part = next((p for p in parts if p.start > end and p.start - end <= 24
+                     and _INJURED_REGION_GAP.fullmatch(lowered, end, p.start)), None)
+        if part is not None:
+            made.append(Mention("condition", "sports_injury", text[start:part.end], start, part.end))
+    return made
 
 
 def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
