@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.records import followup_record, latest_user_time, transcript_from_events
 from bot.storage.outbox import save_or_queue
+from bot.storage.sms import sms_number_on_file
 from bot.turns import wants_a_callback
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,9 @@ class ActionFallbackHelp(Action):
             record = followup_record(tracker.sender_id, tracker.get_latest_input_channel(),
                                      tracker.current_slot_values(),
                                      transcript_from_events(tracker.events),
-                                     intake_key=f"{tracker.sender_id}@{said_at}")
+                                     intake_key=f"{tracker.sender_id}@{said_at}",
+                                     sms_phone=sms_number_on_file(
+                                         tracker.sender_id, tracker.get_latest_input_channel()))
             result = save_or_queue(record)
             logger.info("follow-up intake %s: %s", result["status"], result.get("id", "-"))
             dispatcher.utter_message(response="utter_followup_stored")

@@ -17,7 +17,9 @@ from bot.intake import (answer_checks, assess, contact_from, contact_text, corre
                         screen_conversation,
                         latest_times, name_from, referral_provider, says_when, taken_as_given,
                         times_from_correction, TIMES_CHANGE, update_concerns)
+from bot.labels import label
 from bot.safety import answer_to_check, safety_message
+from bot.storage.sms import sms_number_on_file
 from bot.turns import answers_the_question, confirms, plainly_a_question, takes_over
 
 # Slots whose answers are names, numbers or corrections, not a description of concerns.
@@ -35,6 +37,23 @@ def _message(tracker: Tracker) -> tuple[str, list, Optional[str]]:
         (latest.get("intent") or {}).get("name")
 
 
+def _number_on_file(tracker: Tracker, events: list) -> list:
+    """An SMS client's contact is the number they text from: the SMS channel keeps it in the
+    intake database (never in the tracker), so the form does not ask for it, the summary
+    says "the number you're texting from" and the stored intake gets the number
+    (actions/submission.py). Looked up once per intake."""
+    if tracker.get_slot("phone_on_file") is not None \
+            or tracker.get_latest_input_channel() != "sms":
+        return []
+    on_file = sms_number_on_file(tracker.sender_id, "sms") is not None
+    contact_given = tracker.get_slot("contact") or any(
+        e.get("event") == "slot" and e.get("name") == "contact" and e.get("value")
+        for e in events)
+    return [SlotSet("phone_on_file", on_file)] + (
+        [SlotSet("contact", label("values", "sms_number"))] if on_file and not contact_given
+        else [])
+
+
 def _answering(tracker: Tracker, slot: str) -> bool:
     """True when this user message answers the question the form asked for `slot`: it is,
     unless it is plainly a question, stop, start over or an emergency (bot.turns)."""
@@ -48,6 +67,11 @@ class ValidateIntakeForm(FormValidationAction):
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[Dict[Text, Any]]:
+        events = await self._validation_events(dispatcher, tracker, domain)
+        return events + _number_on_file(tracker, events)
+
+    async def _validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> List[Dict[Text, Any]]:
         """Fills the slots, then screens the message for red flags and cautions.
 
         Every client message in the form is screened, whatever question it answers; when

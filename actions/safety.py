@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.records import (emergency_record, latest_user_time, previous_user_text,
                          record_safety, transcript_from_events)
 from bot.storage.outbox import save_or_queue
+from bot.storage.sms import sms_number_on_file
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,8 @@ class ActionRecordEmergency(Action):
             tracker.sender_id, tracker.get_latest_input_channel(), tracker.current_slot_values(),
             latest.get("text") or "", transcript_from_events(tracker.events),
             intake_key=f"{tracker.sender_id}@{said_at or latest.get('message_id') or 'emergency'}",
-            previous_text=previous_user_text(tracker.events), entities=latest.get("entities"))
+            previous_text=previous_user_text(tracker.events), entities=latest.get("entities"),
+            sms_phone=sms_number_on_file(tracker.sender_id, tracker.get_latest_input_channel()))
         result = save_or_queue(record)
         logger.warning("emergency intake %s: %s", result["status"], result.get("id", "-"))
         # No booking continues after an emergency: the slots are cleared except the screen,

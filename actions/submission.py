@@ -12,6 +12,7 @@ from bot import catalogue
 from bot.labels import label
 from bot.records import intake_record, latest_user_time, transcript_from_events
 from bot.storage.outbox import save_or_queue
+from bot.storage.sms import sms_number_on_file
 
 logger = logging.getLogger(__name__)
 
@@ -23,9 +24,11 @@ class ActionSubmitIntake(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         confirmed_at = (tracker.latest_message or {}).get("timestamp") or latest_user_time(tracker.events)
-        record = intake_record(tracker.sender_id, tracker.get_latest_input_channel(),
+        channel = tracker.get_latest_input_channel()
+        record = intake_record(tracker.sender_id, channel,
                                tracker.current_slot_values(), transcript_from_events(tracker.events),
-                               intake_key=f"{tracker.sender_id}@{confirmed_at}")
+                               intake_key=f"{tracker.sender_id}@{confirmed_at}",
+                               sms_phone=sms_number_on_file(tracker.sender_id, channel))
         result = save_or_queue(record)
         logger.info("intake %s: %s", result["status"], result.get("id", "-"))
         chosen = catalogue.find_appointment_type(record["appointment_type"] or "", [])

@@ -105,11 +105,14 @@ def chosen_kind(slots: Mapping) -> str | None:
 
 
 def intake_record(conversation_id: str, channel: str | None, slots: dict,
-                  transcript: list[dict], intake_key: str | None = None) -> dict:
+                  transcript: list[dict], intake_key: str | None = None,
+                  sms_phone: str | None = None) -> dict:
     """The stored intake (the contract's export shape without id).
 
     intake_key identifies this submission, so a retried save never stores it twice while a
     returning client (same SMS number, same conversation id) still gets a new intake.
+    sms_phone: the number an SMS client texts from (bot.storage.sms, never in the tracker),
+    their phone unless they gave another one.
     """
     screened = slots.get("safety") or {}
     facts = intake_facts(Extraction.from_dict(slots.get("concerns")), screened,
@@ -131,7 +134,7 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
                                        "goals", "red_flags", "cautions", "safety_outcome")},
         "appointment_type": chosen,
         "preferred_times": slots.get("preferred_times"),
-        "contact": {"name": slots.get("client_name"), "phone": slots.get("phone"),
+        "contact": {"name": slots.get("client_name"), "phone": slots.get("phone") or sms_phone,
                     "email": slots.get("email")},
         "referral": referral,
         "insurance": slots.get("insurance"),
@@ -149,7 +152,8 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
 
 def emergency_record(conversation_id: str, channel: str | None, slots: dict, text: str,
                      transcript: list[dict], intake_key: str | None = None,
-                     previous_text: str | None = None, entities: list[dict] | None = None) -> dict:
+                     previous_text: str | None = None, entities: list[dict] | None = None,
+                     sms_phone: str | None = None) -> dict:
     """An intake stored with status emergency and its red flags, whatever was collected.
 
     Without concerns collected yet, the emergency message's own are the record's (read as
@@ -169,16 +173,17 @@ def emergency_record(conversation_id: str, channel: str | None, slots: dict, tex
     flags = list(dict.fromkeys(merged.red_flags + confirmed)) or ["emergency_reported"]
     record = intake_record(conversation_id, channel,
                            {**slots, "concerns": concerns, "safety": merged.as_dict()},
-                           transcript, intake_key)
+                           transcript, intake_key, sms_phone)
     record.update(status="emergency", safety_outcome="urgent", red_flags=flags,
                   appointment_type=None)
     return record
 
 
 def followup_record(conversation_id: str, channel: str | None, slots: dict,
-                    transcript: list[dict], intake_key: str | None = None) -> dict:
+                    transcript: list[dict], intake_key: str | None = None,
+                    sms_phone: str | None = None) -> dict:
     """A conversation the bot could not follow, stored for staff to call back."""
-    record = intake_record(conversation_id, channel, slots, transcript, intake_key)
+    record = intake_record(conversation_id, channel, slots, transcript, intake_key, sms_phone)
     if record["status"] == "new":
         record["status"] = "needs_followup"
     record["appointment_type"] = None

@@ -84,6 +84,15 @@ def cmd_evaluate(args) -> int:
     return evaluate_main(args)
 
 
+SMS_WEBHOOK_URL = "http://127.0.0.1:5005/webhooks/sms/webhook"
+
+
+def cmd_sms(args) -> int:
+    from bot.cli.sms import main as sms_main
+
+    return sms_main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-model", action="store_true",
                           help="skip the trained model (lexicon and rules only)")
     evaluate.set_defaults(func=cmd_evaluate)
+    sms = sub.add_parser("sms", help="text the running bot as Twilio would; prints the replies")
+    sms.add_argument("--from", dest="sender", required=True, help="the client's number")
+    sms.add_argument("text", help="the message")
+    sms.add_argument("--url", default=SMS_WEBHOOK_URL, help=f"default {SMS_WEBHOOK_URL}")
+    sms.add_argument("--to", help="the practice's number (default TWILIO_FROM_NUMBER)")
+    sms.add_argument("--signed-url", help="the URL to sign (default SMS_PUBLIC_URL, else --url)")
+    sms.add_argument("--message-sid", help="reuse a MessageSid (to try a retry)")
+    sms.add_argument("--num-media", type=int, default=0, help="pictures attached (MMS)")
+    sms.set_defaults(func=cmd_sms)
     return parser
 
 
