@@ -493,3 +493,26 @@ async def test_without_a_token_every_request_is_refused_with_a_clear_log_line(mo
     assert answer.status == 403 and turns == []
     assert "TWILIO_AUTH_TOKEN is not set" in caplog.text
     assert digits(number) not in caplog.text and "back" not in caplog.text
+
+
+async def test_a_slow_or_broken_database_is_passed_over_in_time(caplog):
+    """The webhook must answer within 5 s: a storage step that hangs or fails gives its
+    default (the message is still handled) and a log line without details."""
+    import sqlalchemy as sa
+
+    from bot.rasa_plugins.sms_channel import STORAGE_TIMEOUT, SmsInput
+
+    channel = SmsInput()
+    channel._engine = "unused"
+
+    def hangs(bind=None):
+        time.sleep(STORAGE_TIMEOUT + 2)
+
+    def fails(bind=None):
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("database is locked"))
+
+    started = time.monotonic()
+    assert await channel._stored(hangs, default="default") == "default"
+    assert time.monotonic() - started < STORAGE_TIMEOUT + 0.5
+    assert await channel._stored(fails, default=False) is False
+    assert "hangs failed (TimeoutError)" in caplog.text and "fails failed (OperationalError)" in caplog.text

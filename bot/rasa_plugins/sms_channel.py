@@ -26,6 +26,7 @@ unavailable never loses a message: the turn runs without de-duplication and opt-
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import parse_qs
@@ -53,9 +54,13 @@ DEFAULT_REPLY_TIMEOUT = 4.0
 DEFAULT_MAX_PER_MINUTE = 20
 #: Without REST credentials a late reply could not be sent at all: wait this long instead.
 REPLY_TIMEOUT_WITHOUT_REST = 12.0
-#: The longest a database step may hold up the webhook; then it goes on without it.
+#: The longest the database steps of one request may take together (and one step alone):
+#: past it the webhook goes on without them, so it still answers in time.
+STORAGE_BUDGET = 2.0
 STORAGE_TIMEOUT = 1.5
 TWIML = "application/xml"
+#: When the current request's database steps must be done by (event-loop time).
+_storage_deadline: contextvars.ContextVar[float] = contextvars.ContextVar("sms_storage_deadline")
 
 
 class SmsCollector(CollectingOutputChannel):
@@ -122,6 +127,7 @@ class SmsInput(InputChannel):
     async def handle(self, request: Request,
                      on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
         started = asyncio.get_running_loop().time()
+        _storage_deadline.set(started + STORAGE_BUDGET)
         settings = get_settings()
         if not settings.twilio_auth_token:
             logger.error("SMS webhook refused a request: TWILIO_AUTH_TOKEN is not set, so no "
@@ -268,9 +274,14 @@ class SmsInput(InputChannel):
     async def _stored(self, function: Callable, *args: Any, default: Any) -> Any:
         """A bot.storage.sms call off the event loop; when the database fails or is slow,
         `default` (logged, no details): the message is handled rather than lost."""
+        loop = asyncio.get_running_loop()
+        remaining = _storage_deadline.get(loop.time() + STORAGE_BUDGET) - loop.time()
         try:
+            if remaining <= 0:
+                raise asyncio.TimeoutError
             return await asyncio.wait_for(
-                asyncio.to_thread(function, *args, bind=self._database()), STORAGE_TIMEOUT)
+                asyncio.to_thread(function, *args, bind=self._database()),
+                min(STORAGE_TIMEOUT, remaining))
         except (sa.exc.SQLAlchemyError, asyncio.TimeoutError, OSError) as error:
             logger.warning("SMS storage step %s failed (%s); going on without it",
                            function.__name__, type(error).__name__)
