@@ -1,21 +1,20 @@
 """Assertion status of a mention: present, negated, historical, family or hypothetical.
 
-A ConText-style algorithm (Chapman et al.) over cue phrases from data/lookups/assertion.yml:
-a cue modifies targets after it (FORWARD), before it (BACKWARD) or both, until the sentence
-ends, a TERMINATE cue ("but", "however") intervenes, or the scope of words runs out. PSEUDO
-phrases ("no relief") contain a cue word but are not cues.
+The assertion reading of the scope engine (bot.scope) with the cues of
+data/lookups/assertion.yml: the nearest cue that reaches a mention decides its status. A cue's
+reach ends at a sentence end, a TERMINATE cue ("but", "however"), a comma that starts a new
+subject and, for a cue after the mention, at any comma.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from bot.config import LOOKUPS_DIR
-from bot.lexicon import _phrase_regex
+from bot.scope import FORWARD, Cue, CueRule, CueSet, Reach, Reading
 from bot.text import normalise_text
 
 STATUS_OF_CATEGORY = {
@@ -24,45 +23,53 @@ STATUS_OF_CATEGORY = {
     "FAMILY": "family",
     "HYPOTHETICAL": "hypothetical",
 }
-SENTENCE_END = re.compile(r"[.!?;\n]+(?:\s|$)|\s[-\u2013\u2014]\s")
 MAX_SCOPE_WORDS = 8
-# a comma that starts a new subject ends a cue's reach: "no swelling, the knee aches"
-NEW_SUBJECT = re.compile(r",\s*(?:the|my|i|i'm|im|it|it's|its|now|and my|and i)\b")
+REACH = Reach(
+    sentence_end=re.compile(r"[.!?;\n]+(?:\s|$)|\s[-\u2013\u2014]\s"),
+    # "no swelling, the knee aches": a comma that starts a new subject
+    forward_stop=re.compile(r",\s*(?:the|my|i|i'm|im|it|it's|its|now|and my|and i)\b"),
+    # "finger joints swell and ache, gout ruled out": the cue is about gout
+    backward_stop=re.compile(","))
+#: Named cue sets ask about their targets only next to them: nothing but words between.
+NEXT_TO = Reach(forward_stop=re.compile(r"[^\w\s]"), backward_stop=re.compile(r"[^\w\s]"))
 
 
-@dataclass(frozen=True)
-class Cue:
-    start: int
-    end: int
-    category: str
-    direction: str
-    max_scope: int = MAX_SCOPE_WORDS
-    except_conditions: frozenset = frozenset()
+def _cue_set(rules: list) -> CueSet:
+    """Patterns first, as listed; then literals, the longest first (so "family history of"
+    wins over "history of", and a PSEUDO phrase over the cue inside it)."""
+    patterns, literals = [], {}
+    for rule in rules:
+        kind = (rule["category"].upper(), rule.get("direction", FORWARD).upper(),
+                MAX_SCOPE_WORDS if rule.get("max_scope") is None else int(rule["max_scope"]),
+                frozenset(rule.get("except_conditions") or ()))
+        if "pattern" in rule:
+            patterns.append(CueRule(str(rule["pattern"]), *kind))
+        else:
+            literals.setdefault(normalise_text(str(rule["literal"])).strip(), kind)
+    ordered = sorted(literals, key=len, reverse=True)
+    return CueSet(patterns + [CueRule.of_phrase(p, *literals[p]) for p in ordered])
 
 
 class AssertionRules:
     def __init__(self, path: Path):
         with Path(path).open(encoding="utf-8") as handle:
-            rules = (yaml.safe_load(handle) or {}).get("rules", [])
-        self.kind_of: dict[str, tuple] = {}
-        for rule in rules:
-            literal = normalise_text(str(rule["literal"])).strip()
-            self.kind_of.setdefault(literal, (
-                rule["category"].upper(), rule.get("direction", "FORWARD").upper(),
-                MAX_SCOPE_WORDS if rule.get("max_scope") is None else int(rule["max_scope"]),
-                frozenset(rule.get("except_conditions") or ())))
-        self.regex = _phrase_regex(self.kind_of)
+            data = yaml.safe_load(handle) or {}
+        self.cue_set = _cue_set(data.get("rules", []))
+        self.named = {name: (_cue_set(entry.get("cues", [])), _cue_set(
+            [{"literal": t, "category": "TARGET"} for t in entry.get("targets", [])]))
+            for name, entry in (data.get("cue_sets") or {}).items()}
 
     def cues(self, lowered: str) -> list[Cue]:
-        if self.regex is None:
-            return []
-        found = []
-        for match in self.regex.finditer(lowered):
-            phrase = re.sub(r"[\s\-]+", " ", match.group(0))
-            kind = self.kind_of.get(phrase)
-            if kind:
-                found.append(Cue(match.start(), match.end(), *kind))
-        return found
+        return self.cue_set.find(lowered)
+
+    def reaches_a_target(self, name: str, lowered: str) -> bool:
+        """Whether a cue of the named set reaches one of its targets in the text."""
+        cues, targets = self.named[name]
+        found = cues.find(lowered)
+        if not found:
+            return False
+        reading = Reading(lowered, found, NEXT_TO)
+        return any(reading.nearest((t.start, t.end), found) for t in targets.iter(lowered))
 
 
 @lru_cache(maxsize=4)
@@ -70,19 +77,9 @@ def load_rules(path: str = str(LOOKUPS_DIR / "assertion.yml")) -> AssertionRules
     return AssertionRules(Path(path))
 
 
-def _words_between(text: str, start: int, end: int) -> int:
-    return len(re.findall(r"\w+", text[start:end]))
-
-
-def _blocked(text: str, start: int, end: int, stops: list[Cue], sentence_breaks,
-             backward: bool = False) -> bool:
-    if any(start <= b < end for b in sentence_breaks):
-        return True
-    if backward and "," in text[start:end]:
-        return True  # "finger joints swell and ache, gout ruled out": the cue is about gout
-    if NEW_SUBJECT.search(text, start, end):
-        return True
-    return any(start <= stop.start and stop.end <= end for stop in stops)
+def says_no_pain(lowered: str) -> bool:
+    """"it's not painful though", "nothing actually hurts" (cue set no_pain)."""
+    return load_rules().reaches_a_target("no_pain", lowered)
 
 
 def assert_status(text: str, start: int, end: int, rules: AssertionRules | None = None,
@@ -91,23 +88,8 @@ def assert_status(text: str, start: int, end: int, rules: AssertionRules | None 
     rules = rules or load_rules()
     lowered = normalise_text(text)
     cues = rules.cues(lowered) if cues is None else cues
-    stops = [c for c in cues if c.category == "TERMINATE"]
     modifiers = [c for c in cues if c.category in STATUS_OF_CATEGORY
                  and not (c.start < end and start < c.end)
-                 and condition not in c.except_conditions]
-    breaks = [m.start() for m in SENTENCE_END.finditer(lowered)]
-    best: tuple[int, str] | None = None
-    for cue in modifiers:
-        if cue.end <= start and cue.direction in ("FORWARD", "BIDIRECTIONAL"):
-            gap_start, gap_end = cue.end, start
-        elif cue.start >= end and cue.direction in ("BACKWARD", "BIDIRECTIONAL"):
-            gap_start, gap_end = end, cue.start
-        else:
-            continue
-        distance = _words_between(lowered, gap_start, gap_end)
-        if distance > cue.max_scope or _blocked(lowered, gap_start, gap_end, stops, breaks,
-                                                backward=cue.start >= end):
-            continue
-        if best is None or distance < best[0]:
-            best = (distance, STATUS_OF_CATEGORY[cue.category])
-    return best[1] if best else "present"
+                 and condition not in c.rule.except_for]
+    cue = Reading(lowered, cues, REACH).nearest((start, end), modifiers)
+    return STATUS_OF_CATEGORY[cue.category] if cue else "present"
