@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import parse_qs
 
@@ -46,6 +47,7 @@ from bot.sms.texts import is_emergency_answer, sms_text
 from bot.sms.twilio_api import TwilioSender, signature_valid, twiml
 from bot.storage import db
 from bot.storage import sms as store
+from bot.storage.models import utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,10 @@ REPLY_TIMEOUT_WITHOUT_REST = 12.0
 STORAGE_BUDGET = 2.0
 STORAGE_TIMEOUT = 1.5
 TWIML = "application/xml"
+#: Message ids are needed for minutes (Twilio's retries, the throttle's minute): older ones
+#: are deleted, at most once an hour, by the server that handles a message.
+KEEP_MESSAGE_IDS = timedelta(days=7)
+PRUNE_EVERY_SECONDS = 3600
 #: When the current request's database steps must be done by (event-loop time).
 _storage_deadline: contextvars.ContextVar[float] = contextvars.ContextVar("sms_storage_deadline")
 
@@ -104,6 +110,7 @@ class SmsInput(InputChannel):
         self._sending: Dict[str, int] = {}
         self._send_locks: Dict[str, asyncio.Lock] = {}
         self._background: set = set()
+        self._pruned_at: Optional[float] = None
 
     # ---- HTTP ----------------------------------------------------------------------------
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -151,6 +158,7 @@ class SmsInput(InputChannel):
         message_sid = field("MessageSid") or field("SmsSid")
         inbound = read_inbound(field("Body"), field("NumMedia"), self.max_body_chars)
 
+        self._prune_now_and_then(started)
         if message_sid and not await self._stored(store.claim_message_sid, message_sid,
                                                   conversation_id, default=True):
             logger.info("SMS webhook: a retried MessageSid, no second turn")
@@ -286,6 +294,22 @@ class SmsInput(InputChannel):
             logger.warning("SMS storage step %s failed (%s); going on without it",
                            function.__name__, type(error).__name__)
             return default
+
+    def _prune_now_and_then(self, now: float) -> None:
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self._pruned_at = now
+
+        async def prune() -> None:
+            try:
+                await asyncio.to_thread(store.forget_messages_before,
+                                        utc_now() - KEEP_MESSAGE_IDS, self._database())
+            except sa.exc.SQLAlchemyError as error:
+                logger.warning("SMS message ids not pruned (%s)", type(error).__name__)
+
+        task = asyncio.ensure_future(prune())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _set_outcome(self, message_sid: str, outcome: str) -> None:
         if message_sid:

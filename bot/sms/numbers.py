@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 import phonenumbers
 
@@ -39,7 +40,11 @@ def e164(raw: str | None) -> str | None:
 
 def conversation_key(secret: str | None = None) -> bytes:
     """The HMAC key of conversation ids, derived from the project's secret."""
-    secret = secret if secret is not None else web_secret_key()
+    return _derived_key(secret if secret is not None else web_secret_key())
+
+
+@lru_cache(maxsize=8)
+def _derived_key(secret: str) -> bytes:
     return hmac.new(secret.encode("utf-8"), _KEY_PURPOSE, hashlib.sha256).digest()
 
 
@@ -49,7 +54,3 @@ def conversation_id_for(sender: str, secret: str | None = None) -> str:
     canonical = e164(sender) or (sender or "").strip()
     digest = hmac.new(conversation_key(secret), canonical.encode("utf-8"), hashlib.sha256)
     return CONVERSATION_PREFIX + digest.hexdigest()[:32]
-
-
-def is_sms_conversation(conversation_id: str | None) -> bool:
-    return bool(conversation_id) and conversation_id.startswith(CONVERSATION_PREFIX)
