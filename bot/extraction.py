@@ -32,7 +32,8 @@ DURATION = re.compile(
     r"\b(?:for\s+(?:the\s+)?(?:past|last)\s+|for\s+(?:about\s+|almost\s+|over\s+|like\s+)?|"
     r"(?:past|last|about|almost|nearly|over)\s+)?"
     r"(?:\d+(?:ish)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|"
-    r"a couple(?: of)?|couple(?: of)?)\s*(?:day|week|wk|month|mo|mnth|mnoth|mth|year|yr)s?\b(?:\s+ago)?"
+    r"a (?:couple|cuple|coupl|coupla)(?: of)?|(?:couple|cuple|coupl|coupla|cpl)(?: of)?)"
+    r"\s*(?:day|week|wk|month|mo|mnth|mnoth|mth|year|yr)s?\b(?:\s+ago)?"
     r"|\bsince\s+(?:my|the|last|early|late|i|about|around|january|february|march|april|may|june"
     r"|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct"
     r"|nov|dec|\d{4}|christmas|xmas|thanksgiving|easter|new year'?s?|summer|winter|spring|fall|high school|college|forever|"
@@ -311,7 +312,7 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
     complaint (not an age, "78 years old", nor another event's date)."""
     present = [c for c in conditions or [] if c.status == "present"]
     matches = sorted(DURATION.finditer(lowered), key=lambda m: (not re.search(
-        r"(?:\d+|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|couple|several))"
+        r"(?:\d+|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|couple|cuple|coupl|coupla|cpl|several))"
         r"\s+(?:day|week|wk|month|mo|mnth|year|yr)s?\b", m.group(0)), m.start()))
     for match in matches:
         if re.match(r"\s+old\b|\s*\)?\s*(?:pregnant|along|preg|gestation)", lowered[match.end():]) \

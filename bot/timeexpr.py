@@ -11,7 +11,10 @@ from datetime import date
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
                 "twelve": 12, "a few": 3, "few": 3, "a couple of": 2, "couple of": 2,
-                "a couple": 2, "several": 3}
+                "a couple": 2, "several": 3,
+                # the same, mistyped or shortened in a text message
+                "cuple": 2, "coupl": 2, "coupla": 2, "cpl": 2, "a cuple": 2, "a coupla": 2,
+                "couple": 2}
 WEEKS_PER_UNIT = {"d": 1 / 7, "w": 1.0, "m": 4.35, "y": 52.0}
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december"]

@@ -129,3 +129,14 @@ def test_sleep_trouble_in_plain_words_is_insomnia(text):
 def test_words_near_an_injury_or_sleep_that_are_neither(text):
     found = {c for c, _ in present(text)}
     assert "insomnia" not in found and "sports_injury" not in found
+
+
+def test_mistyped_durations_and_sides_found_by_the_simulator():
+    """Seed 6 of the simulated clients: "cuple weeks" stored no duration, "my riight hand"
+    no side."""
+    assert extract("worse when I sit at my desk. cuple weeks. I'd say a 5").duration == \
+        "cuple weeks"
+    assert [(c.id, c.side) for c in extract("carpal tunnel is bothering my riight hand")
+            .conditions] == [("carpal_tunnel", "right")]
+    from bot.timeexpr import weeks_in
+    assert weeks_in("coupla", "months") == weeks_in("2", "months")
