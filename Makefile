@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test train spacy validate bench simulate lock clean
+.PHONY: help setup run test train spacy validate bench simulate lock clean web-assets
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -19,7 +19,16 @@ $(VENV)/.installed: requirements.lock
 	$(PY) -m pip check
 	touch $@
 
-setup: $(VENV)/.installed spacy train ## create .venv from the lock file, build spaCy pipeline, train if needed
+setup: $(VENV)/.installed spacy train web-assets ## create .venv from the lock file, build spaCy pipeline, train if needed, widget assets
+
+WIDGET_VENDOR := bot/web/static/vendor
+web-assets: $(WIDGET_VENDOR)/socket.io.min.js ## the chat widget's socket.io client: npm ci (package-lock.json), copied into bot/web
+
+$(WIDGET_VENDOR)/socket.io.min.js: package-lock.json
+	@command -v npm >/dev/null || { echo "the chat widget's socket.io client needs npm: install Node.js 18 or later (it brings npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(WIDGET_VENDOR)
+	cp node_modules/socket.io-client/dist/socket.io.min.js $@
 
 spacy: $(VENV)/.installed ## build models/spacy_intake from data/lookups (skipped when unchanged)
 	@$(PY) -m bot build-spacy
@@ -27,7 +36,7 @@ spacy: $(VENV)/.installed ## build models/spacy_intake from data/lookups (skippe
 train: $(VENV)/.installed spacy ## train the Rasa model if data or config changed
 	@scripts/train_if_needed.sh
 
-run: setup ## serve Rasa (5005) and the action server (5055) on SQLite under var/
+run: setup ## serve Rasa (5005), the action server (5055) and the web app (8000) on SQLite under var/
 	@scripts/serve.sh
 
 test: setup ## run every test (pytest: units, rasa data validate, rasa test, end to end)

@@ -16,6 +16,8 @@ VAR_DIR = PROJECT_ROOT / "var"
 #: Where the project's secret is kept when WEB_SECRET_KEY is not set (made on first use).
 SECRET_KEY_FILE = VAR_DIR / "web_secret_key"
 TWILIO_API_BASE = "https://api.twilio.com"
+#: Sites allowed to embed the chat widget: the demo page of `make run` (web app on :8000).
+WIDGET_ORIGINS = ("http://localhost:8000", "http://127.0.0.1:8000")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,14 @@ class Settings:
     twilio_api_base: str = TWILIO_API_BASE
     practice_name: str = "our practice"
     outbox_dir: str = "var/outbox"
+    #: origins (scheme://host[:port]) of the pages that embed the widget; the web app's CORS
+    #: and the socket.io channel accept these only
+    widget_origins: tuple[str, ...] = WIDGET_ORIGINS
+    #: where the widget's browser reaches Rasa's socket.io channel; unset: the web app's own
+    #: host on port 5005
+    widget_socket_url: str | None = None
+    #: the `data-practice` value of the widget's script tag
+    practice_id: str = "main-street"
 
 
 def get_settings() -> Settings:
@@ -46,6 +56,10 @@ def get_settings() -> Settings:
         twilio_api_base=(env.get("TWILIO_API_BASE") or TWILIO_API_BASE).rstrip("/"),
         practice_name=env.get("PRACTICE_NAME") or Settings.practice_name,
         outbox_dir=env.get("INTAKE_OUTBOX_DIR") or Settings.outbox_dir,
+        widget_origins=tuple(o.rstrip("/") for o in (env.get("WIDGET_ORIGINS") or "").replace(
+            ",", " ").split()) or WIDGET_ORIGINS,
+        widget_socket_url=(env.get("WIDGET_SOCKET_URL") or "").rstrip("/") or None,
+        practice_id=env.get("PRACTICE_ID") or Settings.practice_id,
     )
 
 

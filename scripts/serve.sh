@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Serves the bot on the embedded default (SQLite under var/): action server on 5055 and Rasa
-# server on 5005 (REST, socket.io). Ctrl-C stops all of it. Ports and URLs: CONTRACT.md.
+# Serves the bot on the embedded default (SQLite under var/): action server on 5055, Rasa
+# server on 5005 (REST, socket.io) and the web app on 8000 (chat widget and its demo page).
+# Ctrl-C stops all of it. Ports and URLs: CONTRACT.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore
 export DATABASE_URL="${DATABASE_URL:-sqlite:///var/intake.db}"
 export TRACKER_STORE_URL="${TRACKER_STORE_URL:-sqlite:///var/tracker.db}"
 RASA_PORT="${RASA_PORT:-5005}" ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+WEB_PORT="${WEB_PORT:-8000}"
+# pages allowed to embed the chat widget (the web app's CORS, the socket.io channel's origins)
+export WIDGET_ORIGINS="${WIDGET_ORIGINS:-http://localhost:${WEB_PORT} http://127.0.0.1:${WEB_PORT}}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}"
 CORS_ORIGINS="${CORS_ORIGINS:-http://localhost:8000 http://127.0.0.1:8000}"
 mkdir -p var
@@ -24,6 +28,9 @@ pids+=($!)
 .venv/bin/python -m bot.rasa_plugins.rasa_server run --enable-api --port "$RASA_PORT" --model models/intake.tar.gz \
   --endpoints var/endpoints.yml --credentials credentials.yml --cors $CORS_ORIGINS &
 pids+=($!)
+# the web app: chat widget and its demo page (bot/web)
+.venv/bin/python -m bot web --port "$WEB_PORT" &
+pids+=($!)
 
 for _ in $(seq 1 120); do
   curl -fs "http://127.0.0.1:${RASA_PORT}/status" >/dev/null 2>&1 && break
@@ -34,6 +41,7 @@ cat <<MSG
 Intake bot is running (Ctrl-C stops it):
   Rasa REST channel    http://localhost:${RASA_PORT}/webhooks/rest/webhook
   Rasa socket.io       http://localhost:${RASA_PORT}/socket.io
+  Chat widget demo     http://localhost:${WEB_PORT}/   (the tag: http://localhost:${WEB_PORT}/widget.js)
   Action server        http://localhost:${ACTIONS_PORT}/webhook
   Intake database      ${DATABASE_URL}
 Try: curl -s localhost:${RASA_PORT}/webhooks/rest/webhook -d '{"sender":"me","message":"my neck hurts"}'

@@ -93,6 +93,16 @@ def cmd_sms(args) -> int:
     return sms_main(args)
 
 
+def cmd_web(args) -> int:
+    """The web app (widget, demo page) on Werkzeug's threaded server; gunicorn in production."""
+    from werkzeug.serving import run_simple
+
+    from bot.web import create_app
+
+    run_simple(args.host, args.port, create_app(), threaded=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -133,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     sms.add_argument("--message-sid", help="reuse a MessageSid (to try a retry)")
     sms.add_argument("--num-media", type=int, default=0, help="pictures attached (MMS)")
     sms.set_defaults(func=cmd_sms)
+    # web: the chat widget and its demo page (bot/web)
+    web = sub.add_parser("web", help="serve the web app (chat widget, demo page) on :8000")
+    web.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")
+    web.add_argument("--port", type=int, default=8000, help="default 8000")
+    web.set_defaults(func=cmd_web)
     return parser
 
 
