@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from bot.config import LOOKUPS_DIR
+from bot.practice_data import KeepLastGood, read_yaml
 from bot.text import normalise_text
 
 LABELS = ("condition", "body_part", "side", "goal", "aggravator", "sport_activity",
@@ -101,8 +100,7 @@ class Lexicon:
         path = self.lookups_dir / name
         if not path.exists():
             return {}
-        with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle) or {}
+        return read_yaml(path) or {}
 
     @staticmethod
     def _invert(table: dict) -> dict[str, str]:
@@ -240,22 +238,20 @@ def _word_repair(vocabulary: tuple[str, ...]):
     return WordRepair(vocabulary)
 
 
-@lru_cache(maxsize=4)
-def _cached(lookups_dir: str, stamp: tuple) -> Lexicon:
-    return Lexicon(Path(lookups_dir))
-
-
-_checked: dict[str, tuple[float, tuple]] = {}
+_lexicons: KeepLastGood[Lexicon] = KeepLastGood("lookup files")
+_current: dict[str, tuple[float, Lexicon]] = {}
 RECHECK_SECONDS = 2.0
 
 
 def load_lexicon(lookups_dir: Path | str = LOOKUPS_DIR) -> Lexicon:
     """Cached per folder; an edited lookup file is picked up within a couple of seconds
-    (file times are looked at most every RECHECK_SECONDS, not on every message)."""
+    (file times are looked at most every RECHECK_SECONDS, not on every message), and a
+    broken edit leaves the last good lookups in use (bot.practice_data)."""
     folder = str(lookups_dir)
     now = time.monotonic()
-    checked_at, stamp = _checked.get(folder, (-RECHECK_SECONDS, ()))
-    if now - checked_at >= RECHECK_SECONDS:
-        stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in Path(folder).glob("*.yml")))
-        _checked[folder] = (now, stamp)
-    return _cached(folder, stamp)
+    current = _current.get(folder)
+    if current is None or now - current[0] >= RECHECK_SECONDS:
+        files = sorted(Path(folder).glob("*.yml"))
+        lexicon = _lexicons.get(files, lambda read: Lexicon(read[0].parent if read else Path(folder)))
+        current = _current[folder] = (now, lexicon)
+    return current[1]

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import yaml
-
+from bot.practice_data import KeepLastGood, line_of, read_yaml
 from bot.text import clean
 from bot.vocabulary import CONDITION_IDS, GOAL_IDS
 
@@ -57,28 +56,19 @@ _REQUIRED_KEYS = ("id", "name", "minutes", "price", "client_type", "techniques",
 _OPTIONAL_KEYS = ("default", "not_for", "aliases")
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*_(\d+)$")
 
-_cache: dict[str, tuple[tuple[int, int], tuple[AppointmentType, ...]]] = {}
+_menus: KeepLastGood[tuple[AppointmentType, ...]] = KeepLastGood("appointment types")
 
 
 def load_catalogue(path: str | Path | None = None) -> list[AppointmentType]:
-    """Read and check the catalogue; cached until the file's mtime or size changes,
-    so a staff edit is picked up without a restart."""
+    """Read and check the catalogue; read again when the file changes, so a staff edit is
+    picked up without a restart, and a broken edit leaves the last good menu in use
+    (bot.practice_data)."""
     file = Path(path) if path is not None else DEFAULT_PATH
-    stat = file.stat()
-    key = str(file.resolve())
-    stamp = (stat.st_mtime_ns, stat.st_size)
-    cached = _cache.get(key)
-    if cached is None or cached[0] != stamp:
-        cached = (stamp, _parse_file(file))
-        _cache[key] = cached
-    return list(cached[1])
+    return list(_menus.get([file], lambda files: _parse_file(files[0])))
 
 
 def _parse_file(file: Path) -> tuple[AppointmentType, ...]:
-    try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise ValueError(f"{file}: not valid YAML: {error}") from error
+    document = read_yaml(file)
     if not isinstance(document, dict) or not isinstance(document.get("appointment_types"), list):
         raise ValueError(f"{file}: expected a top-level 'appointment_types:' list")
     entries = document["appointment_types"]
@@ -104,7 +94,9 @@ def _parse_file(file: Path) -> tuple[AppointmentType, ...]:
 
 def _where(file: Path, index: int, raw: object) -> str:
     entry_id = raw.get("id") if isinstance(raw, dict) else None
-    return f"{file}: entry {index}" + (f" ({entry_id})" if entry_id else "")
+    line = line_of(raw)
+    return f"{file}" + (f", line {line}" if line else "") + f": entry {index}" + (
+        f" ({entry_id})" if entry_id else "")
 
 
 def _parse_entry(raw: object, where: str) -> AppointmentType:
