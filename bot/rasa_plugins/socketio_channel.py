@@ -10,12 +10,16 @@ conversation. Its `jwt_key` is checked at connect only and says nothing about th
   it carries is kept in the socket's server-side session. Anything else is refused.
 - `session_request`: only the token's session id is confirmed; another id gets
   `session_refused` and the socket is disconnected, nothing is written. A conversation with no
-  events yet is started at once (`action_session_start`), so the disclaimer is the first thing
-  the client reads, before typing anything.
+  events yet (or whose session expired) is started at once (`action_session_start`), so the
+  disclaimer is the first thing the client reads, before typing anything.
 - `user_uttered`: only for the bound session, text only (the client's metadata is dropped),
   with the widget's message id kept so the reloaded history and the live view agree.
 - Replies carry the widget's message ids and `urgent: true` for the emergency answers
   (bot.web.transcript), and custom payloads reach the browser instead of crashing `emit`.
+
+Rasa 3.6's own `session_request` calls `sio.enter_room` without awaiting it; with the
+python-socketio of the lock file (5.x, where it is a coroutine) the socket never joins its
+session's room and, with `session_persistence`, gets no reply at all. Here it is awaited.
 
 The channel's name stays `socketio`, so intakes are stored with channel `web` (bot.records).
 """

@@ -134,7 +134,7 @@
   // ------------------------------------------------------------------ the transcript
   function scrollDown() { log.scrollTop = log.scrollHeight; }
 
-  function render(message) {
+  function render(message, before) {
     if (message.id && shown[message.id]) return shown[message.id];
     var sender = message.sender === "client" ? "client" : "bot";
     var node = el("div", { "class": "iw-msg iw-msg--" + sender });
@@ -162,7 +162,7 @@
       node.setAttribute("data-id", message.id);
       shown[message.id] = node;
     }
-    log.appendChild(node);
+    log.insertBefore(node, before || null);
     scrollDown();
     return node;
   }
@@ -174,7 +174,7 @@
   function renderQuietly(messages) {
     // a restored transcript is there to read, not to be read out all at once
     log.setAttribute("aria-live", "off");
-    messages.forEach(render);
+    messages.forEach(function (message) { render(message); });
     window.setTimeout(function () { log.setAttribute("aria-live", "polite"); }, 0);
   }
 
@@ -235,8 +235,10 @@
   function catchUp() {
     // after a dropped connection: whatever the bot said meanwhile
     return api("/widget/history").then(function (body) {
+      // before the messages still waiting to be sent, which come after them
+      var waiting = outbox.length ? outbox[0].node : null;
       (body.messages || []).forEach(function (message) {
-        if (!shown[message.id]) render(message);
+        if (!shown[message.id]) render(message, waiting);
       });
     }, function () { /* the next reconnect tries again */ });
   }
@@ -346,6 +348,7 @@
       }, function (error) {
         if (error) { // no answer in time: sent again on the next (re)connect, once
           item.inFlight = false;
+          setTyping(false);
           return;
         }
         outbox.splice(outbox.indexOf(item), 1);
