@@ -11,6 +11,8 @@ RASA_PORT="${RASA_PORT:-5005}" ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 WEB_PORT="${WEB_PORT:-8000}"
 # pages allowed to embed the chat widget (the web app's CORS, the socket.io channel's origins)
 export WIDGET_ORIGINS="${WIDGET_ORIGINS:-http://localhost:${WEB_PORT} http://127.0.0.1:${WEB_PORT}}"
+# where the widget's browser finds Rasa's socket.io (unset: the web app's host on 5005)
+[ "$RASA_PORT" = 5005 ] || export WIDGET_SOCKET_URL="${WIDGET_SOCKET_URL:-http://localhost:${RASA_PORT}}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTIONS_PORT}/webhook}"
 CORS_ORIGINS="${CORS_ORIGINS:-http://localhost:8000 http://127.0.0.1:8000}"
 mkdir -p var
