@@ -424,11 +424,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     _surgery_status(conditions, lowered)
     conditions = _dedupe([c for c in conditions if not (
         c.id in WELLBEING_CONDITIONS and c.body_part in ("chest", "abdomen"))])
-    goals = [m.id for m in mentions["goal"]
-             if assertion.assert_status(text, m.start, m.end, rules, cues) == "present"
-             and not _GOAL_ASKED_ABOUT.search(lowered[max(0, m.start - 60):m.start])
-             and not (m.id == "sleep" and _SLEEP_POSITION.search(lowered, m.start, m.end + 20))
-             and not _a_trigger(lowered, m.start, m.end)]
+    goals = [m.id for m in _wanted_goals(text, lowered, mentions["goal"], rules, cues)]
     aggravators = [m.id for m in mentions["aggravator"]
                    if AGGRAVATION_CUE.search(lowered[max(0, m.start - 40):m.end + 20])]
     severity = _severity(text, lowered, entities or [], lexicon,
@@ -453,6 +449,30 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         wants_massage=bool(MASSAGE_WISH.search(lowered)),
         body_words=_body_words(text, lowered, lexicon, rules, cues, named, mentions["body_part"]),
     )
+
+
+def _wanted_goals(text: str, lowered: str, goals: list[Mention], rules, cues) -> list[Mention]:
+    """The goal mentions the client wants: said as present, not asked about ("what's the
+    difference between..."), not a sleeping position, not what sets the pain off."""
+    return [m for m in goals
+            if assertion.assert_status(text, m.start, m.end, rules, cues) == "present"
+            and not _GOAL_ASKED_ABOUT.search(lowered[max(0, m.start - 60):m.start])
+            and not (m.id == "sleep" and _SLEEP_POSITION.search(lowered, m.start, m.end + 20))
+            and not _a_trigger(lowered, m.start, m.end)]
+
+
+def word_spans(text: str, lexicon: Lexicon | None = None) -> dict[str, list[Mention]]:
+    """Where one message names body regions, sides and goals, read as `extract` reads them
+    (regions that are the body's, sides that are a side, goals the client wants), with their
+    offsets in `text`: for the staff pages' highlights (bot.records.intake_facts)."""
+    text = (text or "")[:EXTRACTION_MAX_CHARS]
+    lexicon = lexicon or load_lexicon()
+    lowered = normalise_text(text)
+    mentions = _mentions(text, [], lexicon)
+    rules = assertion.load_rules()
+    return {"body_part": regions.real_body_parts(lowered, mentions["body_part"]),
+            "side": mentions["side"],
+            "goal": _wanted_goals(text, lowered, mentions["goal"], rules, rules.cues(lowered))}
 
 
 def _body_words(text: str, lowered: str, lexicon: Lexicon, rules, cues, named,

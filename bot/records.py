@@ -50,14 +50,19 @@ def intake_facts(concerns: Extraction, screened: Mapping | None, chosen: str | N
     `conditions` is the contract's shape; `details.sources` says where each value was said:
     `sources.conditions[i]` for `conditions[i]`, `sources.severity`, `sources.duration`, each
     {"text", "start", "end", "message"} where `message` is the index in `transcript` of the
-    client message whose text holds `text` at [start:end] (None when no message does).
+    client message whose text holds `text` at [start:end] (None when no message does);
+    condition sources also say their `status`. `body_parts`, `sides`, `goals`, `red_flags`
+    and `cautions` list the same for the words of each condition's region and side, each
+    goal, and the words that raised each flag ({"id", "status", ...}: `_word_sources`).
     """
     assessment = assess(concerns, override=chosen)
     cls = assessment.classification
     screen = safety.SafetyResult.from_dict(screened or {})
     transcript = transcript or []
     sources = {key: _located(value, transcript) for key, value in concerns.sources.items()}
-    sources["conditions"] = [_located(c.source(), transcript) for c in concerns.conditions]
+    sources["conditions"] = [_located({**c.source(), "status": c.status}, transcript)
+                             for c in concerns.conditions]
+    sources.update(_word_sources(concerns, sources["conditions"], screen, transcript))
     return {
         "client_type": cls.client_type,
         "confidence": cls.confidence,
@@ -96,6 +101,85 @@ def _located(source: Mapping, transcript: list[dict]) -> dict:
         if at >= 0:
             return {**located, "start": at, "end": at + len(words), "message": clients[k]}
     return {**located, "message": None}
+
+
+def _word_sources(concerns: Extraction, conditions: list[dict], screen, transcript: list[dict]
+                  ) -> dict[str, list[dict]]:
+    """Where the client named each condition's body region and side, each goal, and the
+    words that raised each red flag and caution, for the staff pages' highlights.
+
+    A region or side is looked for first in the condition's own message, nearest its words,
+    then in the other client messages nearest to it (a correction: "actually it's my right
+    side"); it takes the condition's status. Goals are every place a goal of the record is
+    said as wanted (bot.extraction.word_spans). A flag's words (`screen.evidence`) are looked
+    for from the latest client message back, ignoring case and apostrophes.
+    """
+    from bot.extraction import word_spans
+
+    clients = [i for i, m in enumerate(transcript) if m.get("sender") == "client"]
+    spans: dict[int, dict] = {}
+
+    def spans_in(index: int) -> dict:
+        if index not in spans:
+            spans[index] = word_spans(transcript[index].get("text") or "")
+        return spans[index]
+
+    def nearest(label: str, wanted: str, message, anchor: tuple[int, int]) -> dict | None:
+        order = sorted(clients, key=lambda i: (i != message, abs(i - (message or 0)), -i))
+        for index in order:
+            found = [m for m in spans_in(index)[label] if m.id == wanted]
+            if found:
+                if index != message:
+                    anchor = (0, 0)
+                best = min(found, key=lambda m: max(m.start - anchor[1], anchor[0] - m.end, 0))
+                return {"id": wanted, "text": best.text, "start": best.start, "end": best.end,
+                        "message": index}
+        return None
+
+    words: dict[str, list[dict]] = {"body_parts": [], "sides": [], "goals": [],
+                                    "red_flags": [], "cautions": []}
+    for condition, source in zip(concerns.conditions, conditions):
+        anchor = (source.get("start") or 0, source.get("end") or 0)
+        for key, label, wanted in (("body_parts", "body_part", condition.body_part),
+                                   ("sides", "side", condition.side)):
+            if not wanted or not clients:
+                continue
+            found = nearest(label, wanted, source.get("message"), anchor)
+            if found and not any(w["message"] == found["message"] and w["start"] == found["start"]
+                                 for w in words[key]):
+                words[key].append({**found, "status": condition.status})
+                if label == "body_part" and found["message"] == source.get("message"):
+                    anchor = (found["start"], found["end"])  # the side is said with the region
+    for index in clients if concerns.goals else ():
+        words["goals"] += [{"id": m.id, "status": "present", "text": m.text, "start": m.start,
+                            "end": m.end, "message": index}
+                           for m in spans_in(index)["goal"] if m.id in concerns.goals]
+    for key, flags in (("red_flags", screen.red_flags), ("cautions", screen.cautions)):
+        for flag in flags:
+            said = screen.evidence.get(flag)
+            found = _words_in(said, transcript, clients) if said else None
+            words[key].append({"id": flag, "status": "present", **(found or {
+                "text": said or "", "start": None, "end": None, "message": None})})
+    return {key: found for key, found in words.items() if found}
+
+
+def _words_in(words: str, transcript: list[dict], clients: list[int]) -> dict | None:
+    """The client's own text of `words` (matched words kept in their normalised form), from
+    the latest client message back; None when no message holds them."""
+    import re
+
+    tokens = re.findall(r"\w+", words)
+    if not tokens:
+        return None
+    pattern = re.compile(r"\b" + r"[\W_]+".join("['\u2019]?".join(map(re.escape, token))
+                                                for token in tokens) + r"\b", re.IGNORECASE)
+    for index in reversed(clients):
+        text = transcript[index].get("text") or ""
+        match = pattern.search(text)
+        if match:
+            return {"text": match.group(0), "start": match.start(), "end": match.end(),
+                    "message": index}
+    return None
 
 
 def chosen_kind(slots: Mapping) -> str | None:
