@@ -273,3 +273,164 @@ class SmsMessage(Base):
     conversation_id = sa.Column(sa.String(64), nullable=False)
     received_at = sa.Column(UTCDateTime(), nullable=False, index=True, default=utc_now)
     outcome = sa.Column(sa.String(16), nullable=True)
+
+
+# ---- staff review (bot/storage/staff.py, bot/web/staff) --------------------------------------
+
+#: Staff roles: front desk sees contact, booking and the summary; therapists and admins also
+#: the transcript and clinical details; admins manage users and delete.
+STAFF_ROLES = ("admin", "therapist", "front_desk")
+#: Kinds of highlighted mention (IntakeMention.kind), in the legend's order.
+MENTION_KINDS = ("condition", "body_region", "side", "severity", "duration", "goal",
+                 "red_flag", "caution")
+#: What an audit row says happened (AuditEvent.action).
+AUDIT_ACTIONS = ("view", "list", "change", "note", "export", "delete", "purge", "login",
+                 "login_failed", "login_throttled", "logout", "timeout", "acknowledge",
+                 "user_add", "user_change")
+
+
+class StaffUser(Base):
+    """A staff account; made by `python -m bot staff add-user` or an admin, never by default.
+
+    password_hash: argon2id (argon2-cffi), with its parameters and salt.
+    session_token: part of the id a signed-in browser holds: a new one (a password reset,
+        deactivation) signs out every session of the account.
+    """
+
+    __tablename__ = "staff_users"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    email = sa.Column(sa.String(254), nullable=False, unique=True)
+    password_hash = sa.Column(sa.Text, nullable=False)
+    role = sa.Column(sa.String(16), nullable=False)
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+    session_token = sa.Column(sa.String(64), nullable=False)
+    created_at = sa.Column(UTCDateTime(), nullable=False, default=utc_now)
+    last_login_at = sa.Column(UTCDateTime(), nullable=True)
+
+    def __repr__(self) -> str:
+        return f"<StaffUser {self.id} {self.role}>"
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt, for the throttle (counted in the database, so every web worker
+    sees the same count). email: as typed, lowercased; ip: the request's address."""
+
+    __tablename__ = "staff_login_attempts"
+    __table_args__ = (sa.Index("ix_staff_login_attempts_email_at", "email", "at"),
+                      sa.Index("ix_staff_login_attempts_ip_at", "ip", "at"))
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    at = sa.Column(UTCDateTime(), nullable=False, default=utc_now)
+    email = sa.Column(sa.String(254), nullable=False)
+    ip = sa.Column(sa.String(64), nullable=False)
+    succeeded = sa.Column(sa.Boolean, nullable=False)
+
+
+class AuditEvent(Base):
+    """Who did what to which record, and when; never a value (changed values are kept in
+    intake_corrections). Kept when the intake is deleted or purged: no foreign key.
+
+    actor: the staff user's email at the time, or "system"/"cli" for commands.
+    intake_id: the record, when the action is about one.
+    field: which field changed or was exported ("client_type", "conditions.3.side", ...).
+    subject_user_id: the staff account an admin changed (user_add, user_change).
+    """
+
+    __tablename__ = "audit_events"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    at = sa.Column(UTCDateTime(), nullable=False, index=True, default=utc_now)
+    user_id = sa.Column(sa.Integer, nullable=True)
+    actor = sa.Column(sa.String(254), nullable=False)
+    action = sa.Column(sa.String(32), nullable=False)
+    intake_id = sa.Column(sa.Integer, nullable=True, index=True)
+    field = sa.Column(sa.String(64), nullable=True)
+    subject_user_id = sa.Column(sa.Integer, nullable=True)
+    ip = sa.Column(sa.String(64), nullable=True)
+
+
+class IntakeCorrection(Base):
+    """A value staff changed: the old and the new value (health or contact details: never
+    log these columns). The first correction of a field holds what the bot had understood.
+
+    field: "client_type", "appointment_type", "contact.phone", "conditions.<row id>.status",
+        "conditions.<row id>" (added or removed), "status", "booked_for", "clearance" ...
+    """
+
+    __tablename__ = "intake_corrections"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    intake_id = _child_of_intake()
+    at = sa.Column(UTCDateTime(), nullable=False, default=utc_now)
+    user_id = sa.Column(sa.Integer, nullable=True)
+    actor = sa.Column(sa.String(254), nullable=False)
+    field = sa.Column(sa.String(64), nullable=False)
+    old_value = sa.Column(sa.JSON, nullable=True)
+    new_value = sa.Column(sa.JSON, nullable=True)
+
+
+class IntakeNote(Base):
+    """A staff note on an intake (may hold client details: never log it)."""
+
+    __tablename__ = "intake_notes"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    intake_id = _child_of_intake()
+    at = sa.Column(UTCDateTime(), nullable=False, default=utc_now)
+    user_id = sa.Column(sa.Integer, nullable=True)
+    actor = sa.Column(sa.String(254), nullable=False)
+    text = sa.Column(sa.Text, nullable=False)
+
+
+class IntakeReview(Base):
+    """Where staff stand with an intake beyond its status; at most one per intake.
+
+    booked_for: the appointment's date and time as staff entered it (the practice's local
+        time, no zone), when the status is booked.
+    clearance_received_at: when staff recorded the physician's clearance.
+    acknowledged_at, acknowledged_by: who acknowledged an emergency (ends the banner).
+    reviewed_at: the first staff action on it (a change, a status, a note): the dashboard's
+        "reviewed".
+    """
+
+    __tablename__ = "intake_reviews"
+
+    intake_id = sa.Column(sa.Integer, sa.ForeignKey("intakes.id", ondelete="CASCADE"),
+                          primary_key=True)
+    booked_for = sa.Column(sa.DateTime(timezone=False), nullable=True)
+    clearance_received_at = sa.Column(UTCDateTime(), nullable=True)
+    acknowledged_at = sa.Column(UTCDateTime(), nullable=True)
+    acknowledged_by = sa.Column(sa.String(254), nullable=True)
+    reviewed_at = sa.Column(UTCDateTime(), nullable=True)
+
+
+class IntakeMention(Base):
+    """One thing the bot read in the client's words: which transcript message, where in its
+    text, what kind, which canonical id and assertion status (from details.sources, written
+    by save_intake). What the bot read, not what staff corrected.
+
+    message: the transcript message's position (TranscriptMessage.position).
+    start, end: character offsets into that message's text.
+    kind: one of MENTION_KINDS.
+    value: canonical id (condition, region, side, goal, flag), the 0-10 rating, or NULL.
+    status: present, negated, historical, family or hypothetical.
+    """
+
+    __tablename__ = "intake_mentions"
+    __table_args__ = (sa.Index("ix_intake_mentions_intake_message", "intake_id", "message"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    intake_id = _child_of_intake(index=False)
+    message = sa.Column(sa.Integer, nullable=False)
+    start = sa.Column(sa.Integer, nullable=False)
+    end = sa.Column(sa.Integer, nullable=False)
+    kind = sa.Column(sa.String(16), nullable=False)
+    value = sa.Column(sa.String(64), nullable=True)
+    status = sa.Column(sa.String(16), nullable=False, default="present")
+
+    # Intake.mentions, declared here so the intake's own class stays as it was; written with
+    # the intake by save_intake, read by the staff pages (bot.storage.staff.mentions_of).
+    intake = so.relationship("Intake", backref=so.backref(
+        "mentions", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="IntakeMention.id"))

@@ -32,9 +32,11 @@ from bot.storage.models import (
     Intake,
     IntakeCondition,
     IntakeGoal,
+    IntakeMention,
     TranscriptMessage,
     utc_now,
 )
+from bot.storage.staff import mentions_from_sources
 
 logger = logging.getLogger(__name__)
 
@@ -421,4 +423,7 @@ def _build_intake(clean: dict) -> Intake:
         TranscriptMessage(position=position, sender=m["sender"], text=m["text"], at=m["at"])
         for position, m in enumerate(clean["transcript"])
     ]
+    # each mention the bot read, with its message and offsets, for the staff pages
+    intake.mentions = [IntakeMention(**row) for row in mentions_from_sources(
+        clean["details"], clean["conditions"], clean["severity"])]
     return intake
