@@ -81,8 +81,8 @@ def conversation(engine: sa.engine.Engine, session_id: str) -> list[dict]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(query).scalars().all()
-    except sa.exc.OperationalError as error:
-        if "no such table" in str(error):  # Rasa has not written anything yet
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError):
+        if not sa.inspect(engine).has_table("events"):  # Rasa has not written anything yet
             return []
         raise
     return messages_from_events(json.loads(row) for row in rows)
