@@ -355,3 +355,26 @@ def test_a_message_screened_again_is_read_once_and_each_result_is_its_own():
     first.evidence.clear()
     again = screen(text, rules=rules)
     assert again.outcome == "urgent" and again.evidence
+
+
+@pytest.mark.parametrize("text", [
+    # found by a client-style test: each locked an ordinary client out as an emergency
+    "No to all of those. I take duloxetine and gabapentin if that matters",
+    "I take gabapentin",
+    "i take a lot of ibuprofen for it",
+    "i'm 52 and i take a blood pressure pill",
+    "i'm 52, generally healthy, i take a blood pressure pill (lisinopril) and a multivitamin, "
+    "no blood thinners",
+    "lower back pain for 3 weeks, about 7/10. I take gabapentin",
+])
+def test_a_clients_usual_medicines_are_no_overdose(text):
+    assert "overdose" not in screen(text).red_flags
+
+
+@pytest.mark.parametrize("text", [
+    "i took 30 of my sleeping pills",
+    "i've been taking way too many painkillers today",
+    "been taking extra tramadol, probably 4x the dose today and im so sleepy",
+])
+def test_an_overdose_is_still_one(text):
+    assert screen(text).outcome == "urgent" and "overdose" in screen(text).red_flags
