@@ -1,9 +1,10 @@
-"""The web app on :8000 (../shared/CONTRACT.md): the website chat widget and its demo page.
+"""The web app on :8000 (../shared/CONTRACT.md): the website chat widget and its demo page,
+and the staff review pages under /staff (bot.web.staff).
 
 `create_app(test_config=None)` builds it, as in the Flask tutorial: settings from the
 environment (bot.config), then `test_config` on top. One blueprint per area registers here
-(the staff pages will add theirs). Run it with `python -m bot web` or `flask --app bot.web
-run`; in production a WSGI server (gunicorn) imports `bot.web:create_app()`.
+(the staff pages theirs under one parent). Run it with `python -m bot web` or `flask --app
+bot.web run`; in production a WSGI server (gunicorn) imports `bot.web:create_app()`.
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # signs Flask's sessions and (derived) the widget's tokens, the same in Rasa's process
         SECRET_KEY=None,
         TRACKER_STORE_URL=settings.tracker_store_url,
+        # the staff pages (bot.web.staff): the intake database, the outbox a deletion empties
+        DATABASE_URL=settings.database_url,
+        INTAKE_OUTBOX_DIR=settings.outbox_dir,
         WIDGET_ORIGINS=settings.widget_origins,
         WIDGET_SOCKET_URL=settings.widget_socket_url,
         PRACTICE_ID=settings.practice_id,
@@ -32,8 +36,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = web_secret_key()
 
-    from bot.web import security, widget
+    from bot.web import security, staff, widget
 
     security.init_app(app)
     app.register_blueprint(widget.bp)
+    staff.init_app(app)  # /staff: sign-in, CSRF on every form, the review pages
     return app
