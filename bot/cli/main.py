@@ -37,13 +37,36 @@ def cmd_assess(args) -> int:
 
 def cmd_export(args) -> int:
     from bot.storage import db
-    from bot.storage.export import export_intakes
+    from bot.storage.export import export_corrections, export_intakes
 
     db.upgrade_database()
-    sys.stdout.write(export_intakes(fmt=args.format, since=args.since))
+    if args.corrections:
+        try:
+            text, ids = export_corrections(fmt=args.format, since=args.since)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    else:
+        text, ids = export_intakes(fmt=args.format, since=args.since), None
+    sys.stdout.write(text)
     if args.format == "json":
         sys.stdout.write("\n")
+    _audit_export(args, ids)
     return 0
+
+
+def _audit_export(args, ids: list[int] | None) -> None:
+    """An export is an audit row per intake (bot.storage.staff), by the command line."""
+    import sqlalchemy.orm as so
+
+    from bot.storage import db, staff
+    from bot.storage.repository import list_intakes
+
+    with db.engine_scope(None) as engine, so.Session(engine, future=True) as session:
+        if ids is None:
+            ids = [intake.id for intake in list_intakes(session, args.since)]
+        field = "corrections" if args.corrections else args.format
+        staff.audit(session, staff.CLI, "export", ids or [None], field)
 
 
 def cmd_build_spacy(args) -> int:
@@ -111,8 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     assess.add_argument("--model", help="model archive (default: newest in models/)")
     assess.set_defaults(func=cmd_assess)
     export = sub.add_parser("export", help="print every stored intake")
-    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export.add_argument("--format", choices=("json", "csv", "jsonl"), default="json")
     export.add_argument("--since", type=_date, help="only intakes created on or after YYYY-MM-DD")
+    export.add_argument("--corrections", action="store_true",
+                        help="staff-corrected intakes as labelled examples (for evaluate --file)")
     export.set_defaults(func=cmd_export)
     spacy_cmd = sub.add_parser("build-spacy", help="build models/spacy_intake from data/lookups")
     spacy_cmd.add_argument("--force", action="store_true")
@@ -143,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     sms.add_argument("--message-sid", help="reuse a MessageSid (to try a retry)")
     sms.add_argument("--num-media", type=int, default=0, help="pictures attached (MMS)")
     sms.set_defaults(func=cmd_sms)
+    # staff: accounts for the staff pages; purge: the retention window (bot/cli/staff.py)
+    from bot.cli import staff as staff_cli
+
+    staff_cli.add_arguments(sub)
     # web: the chat widget and its demo page (bot/web)
     web = sub.add_parser("web", help="serve the web app (chat widget, demo page) on :8000")
     web.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")

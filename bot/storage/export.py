@@ -1,4 +1,5 @@
-"""Every stored intake as JSON (the contract's export shape) or CSV (one row per intake)."""
+"""Every stored intake as JSON (the contract's export shape), JSON lines or CSV (one row per
+intake); or the staff-corrected intakes as labelled examples (`--corrections`)."""
 from __future__ import annotations
 
 import csv
@@ -11,7 +12,9 @@ import sqlalchemy.orm as so
 from bot.storage import db
 from bot.storage.repository import intake_to_record, list_intakes
 
-FORMATS = ("json", "csv")
+FORMATS = ("json", "csv", "jsonl")
+#: Labelled examples are JSON lines (what `evaluate --file` reads) or one JSON array.
+CORRECTION_FORMATS = ("jsonl", "json")
 LIST_SEPARATOR = "; "
 
 CSV_COLUMNS = (
@@ -38,10 +41,31 @@ def export_intakes(url: db.Bind = None, fmt: str = "json", since: date | None = 
     return render_records(records, fmt)
 
 
+def export_corrections(url: db.Bind = None, fmt: str = "jsonl", since: date | None = None
+                       ) -> tuple[str, list[int]]:
+    """(text, intake ids): every intake whose client type or conditions staff corrected, as a
+    labelled example in the shape of tests/nlu/eval.jsonl (bot.storage.staff.labelled_example),
+    for `python -m bot evaluate --file`."""
+    from bot.storage import staff
+
+    if fmt not in CORRECTION_FORMATS:
+        raise ValueError(f"--corrections writes {' or '.join(CORRECTION_FORMATS)}; got {fmt!r}")
+    with db.engine_scope(url) as engine, so.Session(engine, future=True) as session:
+        wanted = set(staff.corrected_intake_ids(session))
+        intakes = [i for i in list_intakes(session, since) if i.id in wanted]
+        examples = [staff.labelled_example(i, staff.mentions_of(session, i.id)) for i in intakes]
+    if fmt == "json":
+        return json.dumps(examples, indent=2, ensure_ascii=False), [i.id for i in intakes]
+    return "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in examples), \
+        [i.id for i in intakes]
+
+
 def render_records(records: list[dict], fmt: str = "json") -> str:
-    """Export records (``intake_to_record`` output) as JSON or CSV text."""
+    """Export records (``intake_to_record`` output) as JSON, JSON lines or CSV text."""
     if fmt == "json":
         return json.dumps(records, indent=2, ensure_ascii=False)
+    if fmt == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     if fmt == "csv":
         return _to_csv(records)
     raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
