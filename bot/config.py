@@ -15,6 +15,7 @@ SPACY_PIPELINE_DIR = MODELS_DIR / "spacy_intake"
 VAR_DIR = PROJECT_ROOT / "var"
 #: Where the project's secret is kept when WEB_SECRET_KEY is not set (made on first use).
 SECRET_KEY_FILE = VAR_DIR / "web_secret_key"
+RASA_API_TOKEN_FILE = VAR_DIR / "rasa_api_token"
 TWILIO_API_BASE = "https://api.twilio.com"
 #: Sites allowed to embed the chat widget: the demo page of `make run` (web app on :8000).
 WIDGET_ORIGINS = ("http://localhost:8000", "http://127.0.0.1:8000")
@@ -66,11 +67,25 @@ def get_settings() -> Settings:
 def web_secret_key(path: Path = SECRET_KEY_FILE) -> str:
     """The project's secret: WEB_SECRET_KEY, else the one kept in var/, made on first use.
 
-    Created with O_EXCL, readable by its owner only, so servers starting together agree on
-    one key (the loser of the race reads the winner's). Changing it starts new SMS
-    conversations (their ids are keyed hashes of the number) and signs everyone out.
+    Changing it starts new SMS conversations (their ids are keyed hashes of the number) and
+    signs everyone out.
     """
-    configured = os.environ.get("WEB_SECRET_KEY")
+    return kept_secret("WEB_SECRET_KEY", path)
+
+
+def rasa_api_token(path: Path = RASA_API_TOKEN_FILE) -> str:
+    """The token of Rasa's HTTP API: RASA_API_TOKEN, else the one kept in var/. The API is
+    never open without it (bot.rasa_plugins.rasa_server), and answers on loopback only."""
+    return kept_secret("RASA_API_TOKEN", path)
+
+
+def kept_secret(variable: str, path: Path) -> str:
+    """The environment's value, else the one kept in `path`, made on first use.
+
+    Created with O_EXCL, readable by its owner only, so servers starting together agree on
+    one value (the loser of the race reads the winner's).
+    """
+    configured = os.environ.get(variable)
     if configured:
         return configured
     try:

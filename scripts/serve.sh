@@ -24,7 +24,9 @@ pids=()
 stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop INT TERM EXIT
 
-.venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
+# the action server answers on this machine only; Rasa's HTTP API needs the token in
+# var/rasa_api_token (or RASA_API_TOKEN) and answers on this machine only (rasa_server.py)
+SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
 pids+=($!)
 # shellcheck disable=SC2086
 .venv/bin/python -m bot.rasa_plugins.rasa_server run --enable-api --port "$RASA_PORT" --model models/intake.tar.gz \
@@ -35,7 +37,7 @@ pids+=($!)
 pids+=($!)
 
 for _ in $(seq 1 120); do
-  curl -fs "http://127.0.0.1:${RASA_PORT}/status" >/dev/null 2>&1 && break
+  curl -fs "http://127.0.0.1:${RASA_PORT}/" >/dev/null 2>&1 && break
   sleep 1
 done
 cat <<MSG

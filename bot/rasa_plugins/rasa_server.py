@@ -1,4 +1,5 @@
-"""`python -m bot.rasa_plugins.rasa_server run ...`: Rasa's own command line, with two speed fixes.
+"""`python -m bot.rasa_plugins.rasa_server run ...`: Rasa's own command line, with two speed
+fixes and its HTTP API closed (a token always, loopback only: `close_the_api`).
 
 Rasa 3.6 checks every action server response against its JSON schema with
 `jsonschema.validate`, which re-checks and rebuilds the (large) schema on every call; in a
@@ -64,11 +65,52 @@ def install() -> None:
         Event.resolve_by_type = _cached_resolve_by_type(Event.resolve_by_type)
 
 
+#: Routes of Rasa's HTTP API (rasa/server.py). The channels (/webhooks/..., /socket.io) and
+#: the bare health check "/" are what clients reach; these answer on loopback only.
+API_ROUTES = ("/conversations", "/model", "/domain", "/status", "/version")
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def close_the_api(app) -> None:
+    """Rasa's HTTP API (read any conversation, replace the model) answers only from this
+    machine, and only with the token (main adds --auth-token); behind nginx it is not routed."""
+    from sanic import response
+
+    @app.middleware("request")
+    async def _api_from_loopback_only(request):
+        if request.path.startswith(API_ROUTES) and request.ip not in _LOOPBACK \
+                and not request.ip.startswith("127."):
+            return response.json({"error": "the HTTP API answers on this machine only"},
+                                 status=403)
+
+
+def _with_closed_api(configure_app):
+    def configure(*args, **kwargs):
+        app = configure_app(*args, **kwargs)
+        close_the_api(app)
+        return app
+    configure.closed = True
+    return configure
+
+
+def api_arguments(argv: list[str]) -> list[str]:
+    """`run --enable-api` without a token gets the project's token: the API is never open."""
+    if "run" in argv and "--enable-api" in argv and "--auth-token" not in argv:
+        from bot.config import rasa_api_token
+
+        return argv + ["--auth-token", rasa_api_token()]
+    return argv
+
+
 def main() -> None:
     install()
+    from rasa.core import run
+
+    if not getattr(run.configure_app, "closed", False):
+        run.configure_app = _with_closed_api(run.configure_app)
     from rasa.__main__ import main as rasa_main
 
-    sys.argv[0] = "rasa"
+    sys.argv = ["rasa"] + api_arguments(sys.argv[1:])
     rasa_main()
 
 

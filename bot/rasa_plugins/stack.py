@@ -32,9 +32,20 @@ class Stack:
             "TRACKER_STORE_URL": f"sqlite:///{self.workdir / 'tracker.db'}",
             "INTAKE_OUTBOX_DIR": str(self.workdir / "outbox"),
             "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{self.actions_port}/webhook",
+            # the action server answers on this machine only (rasa-sdk reads SANIC_HOST)
+            "SANIC_HOST": "127.0.0.1",
             **(env or {}),
         }
         self.processes: list[subprocess.Popen] = []
+
+    @property
+    def api_token(self) -> str:
+        """The Rasa HTTP API's token (bot.config.rasa_api_token, as the server reads it)."""
+        if self.env.get("RASA_API_TOKEN"):
+            return self.env["RASA_API_TOKEN"]
+        from bot.config import rasa_api_token
+
+        return rasa_api_token(self.root / "var" / "rasa_api_token")
 
     @property
     def url(self) -> str:
@@ -70,7 +81,8 @@ class Stack:
         started = time.monotonic()
         while time.monotonic() - started < timeout:
             try:
-                status = requests.get(f"{self.url}/status", timeout=2)
+                status = requests.get(f"{self.url}/status", timeout=2,
+                                      params={"token": self.api_token})
                 health = requests.get(f"http://127.0.0.1:{self.actions_port}/health", timeout=2)
                 if status.ok and status.json().get("model_file") and health.ok:
                     return time.monotonic() - started
