@@ -182,6 +182,9 @@ def no_store(response):
     """No staff page (client data) is kept by a browser or a proxy."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
+    # the site's own forms send their page as Referer (Flask-WTF checks it over HTTPS), no
+    # other site ever gets one (the app's default is no-referrer)
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
