@@ -527,6 +527,73 @@ def name_from(text: str) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in name.split()) if name.islower() else name
 
 
+def name_and_contact(text: str, entities: list[dict] | None = None) -> dict:
+    """A name and a phone number or email written anywhere in a free message, not as the
+    answer to a question ("can i please just book. my name is Rosa Delgado 614-555-0170",
+    "you dont have my number though. its Nina Flores 305-555-0135"): {"name", "phone",
+    "email"}, with only those found. A name not introduced ("my name is") counts only when
+    a clause is two or three capitalised words, as written."""
+    found = contact_from(text, entities or [])
+    name = introduced_name(text)
+    if not name:
+        for clause in re.split(r"[.!?;,\n]+|\s+-\s+", _CONTACT_IN_NAME.sub(" ", text or "")):
+            candidate = name_from(clause)
+            words = candidate.split()
+            if 2 <= len(words) <= 3 and all(re.fullmatch(r"[A-Z][a-z'-]+|[A-Z]'[A-Z][a-z]+", w)
+                                            for w in words) and candidate in clause:
+                name = candidate
+                break
+    return {**({"name": name} if name else {}), **found}
+
+
+#: The hold's answers (domain.yml), by what the client's message says and whether staff
+#: already have a way to reach them; a crisis keeps the crisis line in every answer.
+HOLD_RESPONSES = {
+    ("hold", False): "utter_emergency_hold", ("hold", True): "utter_emergency_hold_known",
+    ("not_an_emergency", False): "utter_emergency_hold_not_emergency",
+    ("not_an_emergency", True): "utter_emergency_hold_not_emergency_known",
+    ("contact", True): "utter_emergency_hold_contact",
+    ("crisis", False): "utter_emergency_hold_crisis", ("crisis", True): "utter_emergency_hold_crisis",
+}
+HOLD_AGAIN = {False: "utter_emergency_hold_again", True: "utter_emergency_hold_crisis_again"}
+
+
+def hold_reply(text: str, given: dict, known: dict, crisis: bool,
+               last_reply: str | None) -> tuple[str, dict]:
+    """The answer to a message after an emergency, when nothing is booked from the chat: a
+    domain.yml response and its values. `given`: the name and contact in this message
+    (name_and_contact); `known`: {"name", "contact"} staff have already (the contact as the
+    client reads it). A name or contact given is acknowledged ("they'll call you at ..."); "I'm
+    not having an emergency" or a wish to book is answered kindly (staff call to check in and
+    book), asking for a phone number when there is none; the same answer is never sent twice
+    in a row."""
+    from bot.turns import says
+
+    contact = known.get("contact")
+    if given.get("phone") or given.get("email"):
+        kind = "crisis" if crisis else "contact"
+        contact = contact_text(given.get("phone"), given.get("email"))
+    elif crisis:
+        kind = "crisis"
+    elif says("not_an_emergency", text) or says("wants_to_book", text):
+        kind = "not_an_emergency"
+    else:
+        kind = "hold"
+    response = HOLD_RESPONSES[(kind, bool(contact))] if (kind, bool(contact)) in HOLD_RESPONSES \
+        else HOLD_RESPONSES[("hold", bool(contact))]
+    if kind == "crisis" and (given.get("phone") or given.get("email")):
+        response = "utter_emergency_hold_crisis_contact"
+    name = given.get("name") or known.get("name")
+    first = next((w for w in (name or "").split()
+                  if w.lower().strip(".") not in ("dr", "mr", "mrs", "ms", "miss", "mx")), "")
+    if response == "utter_emergency_hold_contact" and first:
+        response = "utter_emergency_hold_contact_named"
+    if response == last_reply:
+        response = HOLD_AGAIN[crisis]
+    values = {"contact": contact or "", "first_name": first}
+    return response, values
+
+
 _PROVIDER_KINDS = ("family doctor|doctor|gp|pcp|physician|chiropractor|chiro|physio|"
                    "physiotherapist|physical therapist|pt|orthopedist|ortho|surgeon|neurologist|"
                    "rheumatologist|ob|obgyn|midwife|nurse practitioner|np|osteopath|podiatrist|"

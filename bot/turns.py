@@ -43,6 +43,24 @@ def _command_words() -> dict[str, re.Pattern]:
         for intent, words in data.items()}
 
 
+@lru_cache(maxsize=1)
+def _dialogue_phrases() -> dict[str, re.Pattern]:
+    path = Path(__file__).resolve().parent.parent / "data" / "lookups" / "dialogue.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {kind: re.compile(r"(?<!\w)(?:" + "|".join(
+        re.escape(str(w).lower().replace("'", "")).replace(r"\ ", r"\s+")
+        for w in sorted(words, key=len, reverse=True)) + r")(?!\w)")
+        for kind, words in data.items() if words}
+
+
+def says(kind: str, text: str | None) -> bool:
+    """The message has one of the phrases of `kind` in data/lookups/dialogue.yml
+    ("not_an_emergency", "wants_to_book", ...), apostrophes left out."""
+    pattern = _dialogue_phrases().get(kind)
+    said = (text or "").lower().replace("'", "").replace("\u2019", "")
+    return bool(pattern and pattern.search(said))
+
+
 def says_the_command(intent: str | None, text: str | None) -> bool:
     """A stop, start over or goodbye the client actually said (data/lookups/commands.yml),
     not a name the model read as one ("Hunter Lane", "Art Gardner")."""

@@ -347,12 +347,15 @@ async def test_emergency_is_stored_with_its_red_flags_and_ends_the_intake(tmp_pa
     events, messages = await run(ActionRecordEmergency(), tracker(
         "my left calf is swollen hot and red since my flight", "report_emergency", FILLED))
     [stored] = json.loads(export_intakes(url))
-    # the slots start again from nothing but the screen, and the hold: nothing more is
-    # booked in this conversation (every later message gets utter_emergency_hold)
+    # the slots start again from nothing but the screen, how to reach the client and the
+    # hold: nothing more is booked in this conversation (later messages get
+    # action_emergency_hold, which adds a contact given then to this record)
     assert events == [AllSlotsReset(), SlotSet("safety", {
         "outcome": "urgent", "red_flags": stored["red_flags"], "cautions": stored["cautions"],
         "messages": [], "emergency": True, "reschedule": False, "evidence": {}, "checks": [],
-        "check_answers": {}}), SlotSet("emergency_hold", True)] and messages == []
+        "check_answers": {}}), SlotSet("emergency_hold", True),
+        SlotSet("client_name", "Dana Cole"), SlotSet("phone", "555-201-3344"),
+        SlotSet("emergency_intake_id", str(stored["id"]))] and messages == []
     assert stored["status"] == "emergency" and stored["safety_outcome"] == "urgent"
     assert stored["red_flags"] and stored["appointment_type"] is None
 

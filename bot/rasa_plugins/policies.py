@@ -18,6 +18,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 EMERGENCY_INTENT = "report_emergency"
 EMERGENCY_ANSWERS = ("utter_emergency", "utter_emergency_crisis")
 HOLD_ANSWERS = ("utter_emergency_hold", "utter_emergency_hold_crisis")
+#: The custom action that answers after an emergency (actions/safety.py).
+HOLD_ACTION = "action_emergency_hold"
 AFTER = {answer: "action_record_emergency" for answer in EMERGENCY_ANSWERS}
 
 
@@ -71,21 +73,36 @@ def next_emergency_action(tracker: DialogueStateTracker) -> Optional[str]:
 
 
 def _hold_action(tracker: DialogueStateTracker) -> Optional[str]:
-    """After an emergency nothing is booked in the conversation: every message gets the hold
-    answer (what to do, what happens next), whatever it says."""
+    """After an emergency nothing is booked in the conversation: every message gets
+    action_emergency_hold (what to do, what happens next, a name and phone number passed to
+    staff), whatever it says; with the action server down, the hold answer itself."""
     if not tracker.get_slot("emergency_hold"):
         return None
     latest = tracker.latest_action_name
     if latest in ("action_listen", "action_session_start") and _user_spoke_last(tracker):
+        return HOLD_ACTION
+    if latest == HOLD_ACTION and not _bot_spoke_since_the_client(tracker):
         from bot.safety import crisis_flags
 
         flags = (tracker.get_slot("safety") or {}).get("red_flags") or []
         return HOLD_ANSWERS[1] if set(flags) & crisis_flags() else HOLD_ANSWERS[0]
-    if latest in HOLD_ANSWERS:
+    if latest in HOLD_ANSWERS or latest == HOLD_ACTION:
         return "action_deactivate_loop" if tracker.active_loop_name else "action_listen"
-    if latest == "action_deactivate_loop" and _ran_since_the_client_spoke(tracker, HOLD_ANSWERS):
+    if latest == "action_deactivate_loop" and _ran_since_the_client_spoke(
+            tracker, HOLD_ANSWERS + (HOLD_ACTION,)):
         return "action_listen"
     return None
+
+
+def _bot_spoke_since_the_client(tracker: DialogueStateTracker) -> bool:
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, BotUttered):
+            return True
+    return False
 
 
 def _crisis(tracker: DialogueStateTracker) -> bool:

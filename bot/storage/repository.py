@@ -101,6 +101,32 @@ def set_intake_status(session: so.Session, intake_id: int, status: str) -> Intak
     return intake
 
 
+def add_later_messages(session: so.Session, intake_id: int, contact: Mapping | None,
+                       transcript: list[dict]) -> bool:
+    """What a client said after their intake was stored (after an emergency, while nothing
+    is booked from the chat: "I'm not having an emergency", a name and phone number): the
+    contact values given replace the stored ones, and the conversation's messages past the
+    stored transcript are added to it, so staff can reach the client; commits. False when
+    there is no such intake. Raises ValueError for a malformed contact or message."""
+    intake = session.get(Intake, intake_id)
+    if intake is None:
+        return False
+    given = {k: v for k, v in _check_contact(contact or {}).items() if v is not None}
+    if given:
+        if intake.contact is None:
+            intake.contact = Contact()
+        for key, value in given.items():
+            setattr(intake.contact, key, value)
+    known = len(intake.transcript)
+    for position, message in enumerate(transcript[known:], start=known):
+        clean = _check_message(position, message)
+        intake.transcript.append(TranscriptMessage(position=position, sender=clean["sender"],
+                                                   text=clean["text"], at=clean["at"]))
+    session.commit()
+    logger.info("intake %s: later messages added", intake_id)
+    return True
+
+
 # ---- questions ------------------------------------------------------------------------------
 
 def list_intakes(

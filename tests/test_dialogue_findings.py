@@ -1,0 +1,145 @@
+"""The findings of the client-style test of 2026-12-07 (/tmp/clienttest/FINDINGS.md), each
+reproduced as the client met it: actions on trackers built inline (as tests/test_actions.py),
+the domain functions they call, and conversations through the real stack."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from tests.test_actions import BOOK, run, said, tracker
+
+
+def _database(tmp_path, monkeypatch) -> str:
+    from bot.storage import db
+
+    url = f"sqlite:///{tmp_path / 'intake.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("INTAKE_OUTBOX_DIR", str(tmp_path / "outbox"))
+    db.upgrade_database(url)
+    return url
+
+
+def _exported(url: str) -> list[dict]:
+    from bot.storage.export import export_intakes
+
+    return json.loads(export_intakes(url))
+
+
+def _user(text: str, at: float) -> dict:
+    return {"event": "user", "text": text, "timestamp": at, "parse_data": {}}
+
+
+def _bot(text: str, at: float, response: str | None = None) -> dict:
+    return {"event": "bot", "text": text, "timestamp": at,
+            "metadata": {"utter_action": response} if response else {}}
+
+
+# ---- 1. the emergency hold: kind answers, and a name and phone number reach staff ----------
+
+EMERGENCY_SAFETY = {**BOOK, "outcome": "urgent", "red_flags": ["overdose"], "emergency": True,
+                    "checks": [], "check_answers": {}}
+
+
+async def _emergency_then(tmp_path, monkeypatch, later: list[str]):
+    """w07: a false emergency is stored, then the client writes `later`, one by one."""
+    from actions.safety import ActionEmergencyHold, ActionRecordEmergency
+
+    url = _database(tmp_path, monkeypatch)
+    first = "No to all of those. I take duloxetine and a whole bottle of pills"
+    events = [_user(first, 1.0)]
+    recorded, _ = await run(ActionRecordEmergency(), tracker(first, "report_emergency",
+                                                             events=events))
+    slots = {e["name"]: e["value"] for e in recorded if e.get("event") == "slot"}
+    events.append(_bot("This needs urgent medical help now", 1.5, "utter_emergency"))
+    replies = []
+    for n, text in enumerate(later, start=2):
+        events.append(_user(text, float(n)))
+        got, messages = await run(ActionEmergencyHold(), tracker(text, "out_of_scope", slots,
+                                                                 events=list(events)))
+        slots.update({e["name"]: e["value"] for e in got if e.get("event") == "slot"})
+        replies.append((messages[0]["response"], said(messages)[0]))
+        events.append(_bot(replies[-1][1], n + 0.5, replies[-1][0]))
+    return url, slots, replies
+
+
+async def test_not_an_emergency_is_answered_kindly_and_a_contact_reaches_the_record(
+        tmp_path, monkeypatch):
+    url, slots, replies = await _emergency_then(tmp_path, monkeypatch, [
+        "what?? im not having an emergency, i just listed my meds",
+        "can i please just book a gentle massage. my name is Rosa Delgado 614-555-0170"])
+    (kind, not_emergency), (_, thanks) = replies
+    assert kind == "utter_emergency_hold_not_emergency"
+    assert "sorry for the worry" in not_emergency and "phone number" in not_emergency
+    assert "call 911" in not_emergency  # if it is one after all
+    assert "Rosa" in thanks and "(614) 555-0170" in thanks and "call you" in thanks
+    [stored] = _exported(url)
+    assert stored["status"] == "emergency"
+    assert stored["contact"] == {"name": "Rosa Delgado", "phone": "+16145550170", "email": None}
+    assert "im not having an emergency" in " ".join(m["text"] for m in stored["transcript"])
+    assert slots["client_name"] == "Rosa Delgado"
+
+
+async def test_the_hold_never_sends_the_same_answer_twice_in_a_row(tmp_path, monkeypatch):
+    _, _, replies = await _emergency_then(tmp_path, monkeypatch, [
+        "its probably nothing honestly. can i still just book for next week?",
+        "ok ok. im feeling better now actually", "hello?", "hello??"])
+    sent = [text for _, text in replies]
+    assert all(a != b for a, b in zip(sent, sent[1:])), sent
+    assert all("booking from this chat is on hold" in text for text in sent)
+
+
+async def test_a_contact_in_the_emergency_message_itself_is_on_the_record(tmp_path, monkeypatch):
+    from actions.safety import ActionRecordEmergency
+
+    url = _database(tmp_path, monkeypatch)
+    text = "my chest is crushing and my left arm is numb, call me at 555-201-3344"
+    events, _ = await run(ActionRecordEmergency(), tracker(text, "report_emergency",
+                                                           events=[_user(text, 1.0)]))
+    [stored] = _exported(url)
+    assert stored["contact"]["phone"] == "+15552013344"
+    assert SlotSet("phone", "+15552013344") in events
+
+
+def test_a_name_and_contact_are_found_in_free_text_but_not_in_ordinary_words():
+    from bot.intake import name_and_contact
+
+    assert name_and_contact("you dont have my number though. its Nina Flores 305-555-0135") == {
+        "name": "Nina Flores", "phone": "+13055550135"}
+    assert name_and_contact("Nina Flores, phone 305-555-0135, please call me about carpal "
+                            "tunnel massage")["name"] == "Nina Flores"
+    assert name_and_contact("ok calling 911 now") == {}
+    assert name_and_contact("I Need Help") == {}
+
+
+# ---- through the real stack ----------------------------------------------------------------
+
+def texts(replies: list[dict]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+def stored(stack, sender: str) -> list[dict]:
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    result = subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "bot", "export"], cwd=ROOT,
+                            env=stack.env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return [i for i in json.loads(result.stdout) if i["conversation_id"] == sender]
+
+
+@pytest.mark.stack
+def test_w07_after_a_false_emergency_the_client_is_answered_and_reachable(stack):
+    sender = stack.new_sender()
+    assert "911" in texts(stack.say(sender, "feels like someone is standing on my chest"))
+    first = texts(stack.say(sender, "what?? im not having an emergency"))
+    second = texts(stack.say(sender, "can i please just book a gentle massage. my name is "
+                                     "Rosa Delgado 614-555-0170"))
+    assert "sorry for the worry" in first.lower() and first != second
+    assert "Rosa" in second and "(614) 555-0170" in second
+    [record] = stored(stack, sender)
+    assert record["status"] == "emergency"
+    assert record["contact"]["name"] == "Rosa Delgado"
+    assert record["contact"]["phone"] == "+16145550170"
