@@ -67,7 +67,7 @@ class Cue:
 class CueSet:
     """Cue rules matched as whole words, left to right, as one pattern. Where several rules
     match at one place the first listed wins: a PSEUDO rule ("no idea") listed before the cue
-    inside it ("no") swallows it, and PSEUDO cues are then dropped."""
+    inside it ("no") swallows it."""
 
     def __init__(self, rules: Iterable[CueRule]):
         self.rules = tuple(rule for rule in rules if rule.pattern)
@@ -86,9 +86,7 @@ class CueSet:
     def iter(self, text: str, start: int = 0, end: int | None = None) -> Iterator[Cue]:
         end = len(text) if end is None else end
         for match in self.pattern.finditer(text, start, end):
-            rule = self._rule_of(match, text, end)
-            if rule.category != PSEUDO:
-                yield Cue(match.start(), match.end(), rule)
+            yield Cue(match.start(), match.end(), self._rule_of(match, text, end))
 
     def _rule_of(self, match: re.Match, text: str, end: int) -> CueRule:
         """The first rule listed that matches where `match` starts (the one the pattern took)."""
@@ -107,6 +105,13 @@ class CueSet:
         return next(self.iter(text, start, end), None)
 
 
+def outside(cues: Iterable[Cue], pseudo: Sequence[Cue]) -> list[Cue]:
+    """The cues not inside one of the `pseudo` cues, found apart from them (over a longer
+    stretch: "never had chest pain like this before" runs past the target)."""
+    return [cue for cue in cues
+            if not any(p.start <= cue.start and cue.end <= p.end for p in pseudo)]
+
+
 @dataclass(frozen=True)
 class Reach:
     """How one reading measures a cue's reach and what cuts it short."""
@@ -123,7 +128,8 @@ class Reading:
     def __init__(self, text: str, cues: Sequence[Cue], reach: Reach):
         self.text, self.cues, self.reach = text, cues, reach
         self.terminators = [cue for cue in cues if cue.category == TERMINATE]
-        self.sentence_ends = [m.start() for m in reach.sentence_end.finditer(text)]
+        self.sentence_ends = [] if reach.sentence_end is NEVER else [
+            m.start() for m in reach.sentence_end.finditer(text)]
 
     def words_between(self, start: int, end: int) -> int:
         return len(self.reach.word.findall(self.text, start, end))
@@ -131,6 +137,8 @@ class Reading:
     def distance(self, cue: Cue, target: tuple[int, int]) -> int | None:
         """Words from the cue to the target when the cue reaches it, else None."""
         start, end = target
+        if cue.category in (PSEUDO, TERMINATE):
+            return None
         if cue.end <= start and cue.direction in (FORWARD, BIDIRECTIONAL):
             gap, stop = (cue.end, start), self.reach.forward_stop
         elif cue.start >= end and cue.direction in (BACKWARD, BIDIRECTIONAL):

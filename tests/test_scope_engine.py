@@ -7,8 +7,9 @@ import re
 import pytest
 
 from bot import assertion
-from bot.safety import screen
-from bot.scope import BACKWARD, FORWARD, PSEUDO, TERMINATE, CueRule, CueSet, Reach, Reading
+from bot.safety import load_safety_rules, screen
+from bot.scope import (BACKWARD, FORWARD, PSEUDO, TERMINATE, CueRule, CueSet, Reach, Reading,
+                       outside)
 
 
 def status(text: str, words: str) -> str:
@@ -18,11 +19,14 @@ def status(text: str, words: str) -> str:
 
 # --------------------------------------------------------------------------- the engine alone
 
+CUES = CueSet([CueRule.of_phrase("no idea", PSEUDO, PSEUDO),
+               CueRule.of_phrase("no", "NEG", FORWARD, 2),
+               CueRule.of_phrase("gone", "OVER", BACKWARD, 1),
+               CueRule.of_phrase("but", TERMINATE, TERMINATE)])
+
+
 def _reading(text: str) -> Reading:
-    cues = CueSet([CueRule.of_phrase("no idea", PSEUDO), CueRule.of_phrase("no", "NEG", FORWARD, 2),
-                   CueRule.of_phrase("gone", "OVER", BACKWARD, 1),
-                   CueRule.of_phrase("but", TERMINATE, TERMINATE)])
-    return Reading(text, cues.find(text), Reach(sentence_end=re.compile(r"\.")))
+    return Reading(text, CUES.find(text), Reach(sentence_end=re.compile(r"\.")))
 
 
 @pytest.mark.parametrize(("text", "target", "category"), [
@@ -65,6 +69,16 @@ def test_assertion_cues(text, words, expected):
 
 
 # --------------------------------------------------------------------------- safety cues
+
+def test_the_safety_negation_cues_are_engine_cue_sets():
+    cues = load_safety_rules().cues
+    assert [c.category for c in cues.negation.find("no chest pain")] == ["NEGATED_EXISTENCE"]
+    text = "i have no idea why my chest hurts"
+    found = outside(cues.negation.find(text), cues.pseudo_negation.find(text))
+    # "i have" ends a negation's reach, "my" too; "no idea" swallows its "no"
+    assert [text[c.start:c.end] for c in found] == ["i have", "my"]
+    assert {c.category for c in found} == {TERMINATE}
+
 
 @pytest.mark.parametrize(("text", "urgent"), [
     ("no chest pain, or shortness of breath", False),  # a list comma keeps the negation

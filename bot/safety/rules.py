@@ -9,6 +9,7 @@ from typing import Iterable, Mapping
 
 import yaml
 
+from bot.scope import BACKWARD, FORWARD, PSEUDO, TERMINATE, CueRule, CueSet
 from bot.text import WordRepair
 
 DEFAULT_RULES_PATH = Path(__file__).resolve().parents[2] / "data" / "safety.yml"
@@ -40,17 +41,19 @@ class Flag:
 
 @dataclass(frozen=True)
 class Cues:
-    """Compiled cue lists that decide whether a phrase match is about the client, now."""
+    """Compiled cues that decide whether a phrase match is about the client, now; the scope
+    cues are cue sets of the scope engine (bot.scope), read by bot.safety.scope."""
 
-    negation: re.Pattern
-    pseudo_negation: re.Pattern
-    scope_breakers: re.Pattern
+    #: negation_cues, and what ends a negation's reach (negation_scope_breakers, first_person)
+    negation: CueSet
+    pseudo_negation: CueSet
     answer_negation: tuple[re.Pattern, ...]
-    historical: re.Pattern
-    still_current: re.Pattern
-    hypothetical: re.Pattern
-    other_person: re.Pattern
-    first_person: re.Pattern
+    historical: CueSet
+    still_current: CueSet
+    hypothetical: CueSet
+    other_person: CueSet
+    first_person: CueSet
+    someone_else_now: CueSet
     booking_for_someone_else: re.Pattern
     exclusions: tuple[re.Pattern, ...]
     episodic: re.Pattern = re.compile(r"(?!x)x")
@@ -58,7 +61,6 @@ class Cues:
     checked: re.Pattern = re.compile(r"(?!x)x")
     ongoing: re.Pattern = re.compile(r"(?!x)x")
     refers_back: re.Pattern = re.compile(r"(?!x)x")
-    someone_else_now: re.Pattern = re.compile(r"(?!x)x")
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,9 @@ def build_rules(data: Mapping, source: str = "<rules>") -> SafetyRules:
     if len(set(ids)) != len(ids):
         raise ValueError(f"{source}: a flag id appears twice")
     spellings = _spellings(data.get("spellings") or {})
-    return SafetyRules(source, settings, messages, flags, _build_cues(data, terms, source),
-                       spellings, _spelling_pattern(spellings), WordRepair(_vocabulary(data)),
+    cues = _build_cues(data, terms, settings, source)
+    return SafetyRules(source, settings, messages, flags, cues, spellings,
+                       _spelling_pattern(spellings), WordRepair(_vocabulary(data)),
                        {kind: _word_pattern((data.get("check_answers") or {}).get(kind) or [],
                                             terms, f"{source}: check_answers.{kind}")
                         for kind in ("not_now_first", "now", "not_now")})
@@ -163,24 +166,40 @@ def _build_phrase(phrase, terms: Mapping, where: str) -> tuple[re.Pattern, ...]:
     return tuple(_word_pattern([part], terms, where, left_bounded=False) for part in parts)
 
 
-def _build_cues(data: Mapping, terms: Mapping, source: str) -> Cues:
+def _build_cues(data: Mapping, terms: Mapping, settings: Mapping, source: str) -> Cues:
     people = data.get("historical_or_other_person_cues") or {}
+    lists = {**data, **people}
+    window = int(settings["negation_window_words"])
 
     def words(items, name):
         return _word_pattern(items or [], terms, f"{source}: {name}")
 
+    def cues(*kinds):
+        """One cue set of the lists named, each (name, category, direction, max_scope) and
+        one rule (its patterns in the order listed)."""
+        rules = [CueRule("|".join(f"(?:{_expand(p, terms, f'{source}: {name}')})"
+                                  for p in lists.get(name) or []), *kind)
+                 for name, *kind in kinds]
+        try:
+            return CueSet(rules)
+        except re.error as error:
+            names = ", ".join(name for name, *_ in kinds)
+            raise ValueError(f"{source}: {names}: bad pattern ({error})") from None
+
+    first_person = ("first_person", TERMINATE, TERMINATE)
     return Cues(
-        negation=words(data.get("negation_cues"), "negation_cues"),
-        pseudo_negation=words(data.get("pseudo_negation_cues"), "pseudo_negation_cues"),
-        scope_breakers=words(data.get("negation_scope_breakers"), "negation_scope_breakers"),
+        negation=cues(("negation_cues", "NEGATED_EXISTENCE", FORWARD, window),
+                      ("negation_scope_breakers", TERMINATE, TERMINATE), first_person),
+        pseudo_negation=cues(("pseudo_negation_cues", PSEUDO, PSEUDO)),
         answer_negation=tuple(re.compile(_expand(p, terms, source))
                               for p in data.get("answer_negation") or []),
-        historical=words(people.get("historical"), "historical"),
-        still_current=words(people.get("still_current"), "still_current"),
-        hypothetical=words(people.get("hypothetical"), "hypothetical"),
-        other_person=words(people.get("other_person"), "other_person"),
-        first_person=words(people.get("first_person"), "first_person"),
-        someone_else_now=words(people.get("someone_else_now"), "someone_else_now"),
+        historical=cues(("historical", "HISTORICAL", BACKWARD,
+                         int(settings["historical_after_window_words"]))),
+        still_current=cues(("still_current", "CURRENT")),
+        hypothetical=cues(("hypothetical", "HYPOTHETICAL", FORWARD, window)),
+        other_person=cues(("other_person", "FAMILY")),
+        first_person=cues(first_person),
+        someone_else_now=cues(("someone_else_now", "NOW")),
         booking_for_someone_else=words(people.get("booking_for_someone_else"),
                                        "booking_for_someone_else"),
         exclusions=tuple(_word_pattern([p], terms, f"{source}: exclusions", left_bounded=False)

@@ -1,9 +1,12 @@
 """Whether a match is about the client, now: not negated, not someone else, not over, not a
-'what if' (ConText-style cues from data/safety.yml)."""
+'what if'. The safety reading of the scope engine (bot.scope) with the cues of data/safety.yml;
+what is policy here errs towards counting a flag."""
 from __future__ import annotations
 
 import bisect
 import re
+
+from bot.scope import Cue, Reach, Reading, outside
 
 from .message import Message, overlaps
 from .rules import Cues, Flag, SafetyRules
@@ -13,10 +16,16 @@ _LIST_WORD = re.compile(r"(?<!\w)(?:or|nor)(?!\w)")
 _LIST_AFTER = re.compile(r"\s*,?\s*(?:or|nor)(?!\w)")
 #: How far back (characters) cues are looked for; keeps long unpunctuated messages fast.
 _LOOKBACK = 300
+#: Words are what lies between spaces; the clause (bot.safety.message) bounds every cue.
+WORDS = Reach(word=re.compile(r"\S+"))
+#: A cue's reach ends at a comma ("no fever, chest pain since this morning") ...
+UNLISTED = Reach(word=WORDS.word, forward_stop=re.compile(","))
+#: ... except in a list ("no chest pain, or numbness").
+LISTED = WORDS
 
 
 def survives(match: re.Match, clause: tuple[int, int], msg: Message, flag: Flag,
-              rules: SafetyRules) -> bool:
+             rules: SafetyRules) -> bool:
     """A match counts unless excluded, negated, about someone else, or over/hypothetical."""
     if any(overlaps(match.span(), span) for span in msg.excluded):
         return False
@@ -29,49 +38,45 @@ def survives(match: re.Match, clause: tuple[int, int], msg: Message, flag: Flag,
 
 
 def _negated(match: re.Match, clause: tuple[int, int], msg: Message, rules: SafetyRules) -> bool:
-    cues, text = rules.cues, msg.text
-    start = _lookback_start(clause, match)
-    before = text[start:match.start()]
-    pseudo = [m.span() for m in cues.pseudo_negation.finditer(
-        text[start:min(clause[1], match.end() + _LOOKBACK)])]
-    real = [c for c in cues.negation.finditer(before)
-            if not any(s <= c.start() and c.end() <= e for s, e in pseudo)]
-    if real and _negation_reaches(before[real[-1].end():], text[match.end():clause[1]], rules):
+    text, start = msg.text, _lookback_start(clause, match)
+    cues = rules.cues.negation.find(text, start, match.start())
+    pseudo = rules.cues.pseudo_negation.find(text, start, min(clause[1], match.end() + _LOOKBACK))
+    negations = [c for c in outside(cues, pseudo) if c.category == "NEGATED_EXISTENCE"]
+    # only the last: an earlier "no" does not reach past a later one that is cut short
+    if negations and _negation_reaches(negations[-1], cues, match, clause, text):
         return True
     rest = text[match.end():match.end() + 80]
-    return any(p.match(rest) for p in cues.answer_negation)
+    return any(p.match(rest) for p in rules.cues.answer_negation)
 
 
 def _lookback_start(clause: tuple[int, int], match: re.Match) -> int:
     return max(clause[0], match.start() - _LOOKBACK)
 
 
-def _negation_reaches(gap: str, after: str, rules: SafetyRules) -> bool:
-    """Whether a cue still negates a match `gap` later ("no, i have ..." does not)."""
-    cues = rules.cues
-    if len(gap.split()) > rules.settings["negation_window_words"] or gap.lstrip().startswith(","):
-        return False
-    if cues.scope_breakers.search(gap) or cues.first_person.search(gap):
-        return False
-    in_a_list = _LIST_WORD.search(gap) or _LIST_AFTER.match(after)
-    return "," not in gap or bool(in_a_list)
+def _negation_reaches(cue: Cue, cues: list[Cue], match: re.Match, clause: tuple[int, int],
+                      text: str) -> bool:
+    """Across a comma only in a list: not "no, i have ..."."""
+    gap = text[cue.end:match.start()]
+    listed = not gap.lstrip().startswith(",") and bool(
+        _LIST_WORD.search(gap) or _LIST_AFTER.match(text, match.end(), clause[1]))
+    return Reading(text, cues, LISTED if listed else UNLISTED).distance(cue, match.span()) \
+        is not None
 
 
 def _about_someone_else(match: re.Match, clause: tuple[int, int], msg: Message,
                         rules: SafetyRules) -> bool:
-    """'my dad had a stroke': someone else is the subject and the client is not named after."""
+    """'my dad had a stroke': someone else is the subject and the client is not named after
+    it, up to the end of the match."""
     if msg.for_someone_else:
         return False
-    before = msg.text[_lookback_start(clause, match):match.start()]
-    cues = list(rules.cues.other_person.finditer(before))
-    if not cues:
-        return False
-    return not rules.cues.first_person.search(before[cues[-1].end():] + " " + match.group(0))
+    others = rules.cues.other_person.find(msg.text, _lookback_start(clause, match), match.start())
+    return bool(others) and rules.cues.first_person.first(
+        msg.text, others[-1].end, match.end()) is None
 
 
 def _happening_to_them_now(clause: tuple[int, int], msg: Message, rules: SafetyRules) -> bool:
     """'my dad is having chest pain right now': someone else's emergency is still one."""
-    return bool(rules.cues.someone_else_now.search(msg.text, *clause))
+    return rules.cues.someone_else_now.first(msg.text, *clause) is not None
 
 
 def _not_current(match: re.Match, clause: tuple[int, int], msg: Message, flag: Flag,
@@ -88,10 +93,9 @@ def _not_current(match: re.Match, clause: tuple[int, int], msg: Message, flag: F
 
 def _hypothetical(match: re.Match, clause: tuple[int, int], msg: Message,
                   rules: SafetyRules) -> bool:
-    before = msg.text[_lookback_start(clause, match):match.start()]
-    return any(len(before[c.end():].split()) <= rules.settings["negation_window_words"]
-               and "," not in before[c.end():]
-               for c in rules.cues.hypothetical.finditer(before))
+    cues = rules.cues.hypothetical.find(msg.text, _lookback_start(clause, match), match.start())
+    reading = Reading(msg.text, cues, UNLISTED)
+    return any(reading.distance(cue, match.span()) is not None for cue in cues)
 
 
 def _part_span(text: str, clause: tuple[int, int], match: re.Match) -> tuple[int, int]:
@@ -117,13 +121,13 @@ def _said_to_be_over(match: re.Match, part: tuple[int, int], following: tuple | 
                      msg: Message, rules: SafetyRules) -> bool:
     """A historical cue before the match in its part, just after it ("a stroke years ago"), or
     opening the next comma part ("on blood thinners, stopped in 2019")."""
-    text, reach = msg.text, rules.settings["historical_after_window_words"]
-    for cue in rules.cues.historical.finditer(text, *part):
-        if cue.start() < match.end() or len(text[match.end():cue.start()].split()) <= reach:
+    reading = Reading(msg.text, (), WORDS)
+    for cue in rules.cues.historical.iter(msg.text, *part):
+        if cue.start < match.end() or reading.distance(cue, match.span()) is not None:
             return True
     if following and following[2]:
-        cue = rules.cues.historical.search(text, following[0], following[1])
-        if cue and len(text[following[0]:cue.start()].split()) <= 2:
+        cue = rules.cues.historical.first(msg.text, following[0], following[1])
+        if cue and reading.words_between(following[0], cue.start) <= 2:
             return True
     return _next_clause_says_over(part[1], msg, rules)
 
@@ -138,14 +142,12 @@ def _next_clause_says_over(end: int, msg: Message, rules: SafetyRules) -> bool:
     head = msg.text[start:stop].lstrip()
     if not rules.cues.refers_back.match(head):
         return False
-    cue = rules.cues.historical.search(head)
-    return bool(cue) and len(head[:cue.start()].split()) <= 6
+    cue = rules.cues.historical.first(head)
+    return cue is not None and len(head[:cue.start].split()) <= 6
 
 
 def _said_to_be_current(text: str, start: int, end: int, cues: Cues) -> bool:
     """A 'now'/'again'/'still' that is not part of an 'over' phrase ('all good now')."""
-    over = [m.span() for m in cues.historical.finditer(text, start, end)]
-    return any(not any(overlaps(m.span(), span) for span in over)
-               for m in cues.still_current.finditer(text, start, end))
-
-
+    over = [(c.start, c.end) for c in cues.historical.iter(text, start, end)]
+    return any(not any(overlaps((c.start, c.end), span) for span in over)
+               for c in cues.still_current.iter(text, start, end))
