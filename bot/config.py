@@ -41,6 +41,17 @@ class Settings:
     widget_socket_url: str | None = None
     #: the `data-practice` value of the widget's script tag
     practice_id: str = "main-street"
+    #: PostgreSQL only: a statement running longer is cancelled (0: no limit), and the
+    #: `sslmode` of connections whose URL does not name one (bot.storage.db)
+    database_statement_timeout_ms: int = 5000
+    database_sslmode: str = "prefer"
+    #: the web app's per-client limits (bot.web.limits): every request, and new widget
+    #: sessions and staff sign-ins; counted in Redis when set, else in the process
+    web_rate_limit: str = "300/minute"
+    web_sensitive_rate_limit: str = "30/minute"
+    web_rate_limit_storage: str | None = None
+    #: proxies in front of the web app whose X-Forwarded-For/-Proto it believes (nginx: 1)
+    web_proxy_hops: int = 0
 
 
 def get_settings() -> Settings:
@@ -61,6 +72,15 @@ def get_settings() -> Settings:
             ",", " ").split()) or WIDGET_ORIGINS,
         widget_socket_url=(env.get("WIDGET_SOCKET_URL") or "").rstrip("/") or None,
         practice_id=env.get("PRACTICE_ID") or Settings.practice_id,
+        database_statement_timeout_ms=int(env.get("DATABASE_STATEMENT_TIMEOUT_MS") or
+                                          Settings.database_statement_timeout_ms),
+        database_sslmode=env.get("DATABASE_SSLMODE") or Settings.database_sslmode,
+        web_rate_limit=env.get("WEB_RATE_LIMIT") or Settings.web_rate_limit,
+        web_sensitive_rate_limit=(env.get("WEB_SENSITIVE_RATE_LIMIT")
+                                  or Settings.web_sensitive_rate_limit),
+        web_rate_limit_storage=(env.get("WEB_RATE_LIMIT_STORAGE") or env.get("REDIS_URL")
+                                or None),
+        web_proxy_hops=int(env.get("WEB_PROXY_HOPS") or 0),
     )
 
 

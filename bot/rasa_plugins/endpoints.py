@@ -1,6 +1,10 @@
 """Writes Rasa's endpoints file from the environment (../shared/CONTRACT.md).
 
-A generated file, because the Redis lock store is there only when REDIS_URL is set.
+A generated file, because the Redis lock store is there only when REDIS_URL is set. On
+PostgreSQL the tracker store's URL carries the statement timeout and `sslmode` of
+bot.storage.db (DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_SSLMODE): Rasa builds that engine
+from the URL alone. The lock store is Rasa's Redis one with atomic tickets
+(bot.rasa_plugins.lock_store).
 """
 from __future__ import annotations
 
@@ -11,6 +15,9 @@ from urllib.parse import urlparse
 import yaml
 
 from bot.config import get_settings
+from bot.storage.db import url_with_postgres_options
+
+LOCK_STORE = "bot.rasa_plugins.lock_store.AtomicRedisLockStore"
 
 
 def endpoints_config() -> dict:
@@ -19,12 +26,12 @@ def endpoints_config() -> dict:
         "action_endpoint": {"url": os.environ.get("ACTION_ENDPOINT_URL", "http://localhost:5055/webhook")},
         # Rasa's SQL tracker store and tables, reading a conversation once (tracker_store.py)
         "tracker_store": {"type": "bot.rasa_plugins.tracker_store.IntakeTrackerStore",
-                          "url": settings.tracker_store_url},
+                          "url": url_with_postgres_options(settings.tracker_store_url)},
     }
     if settings.redis_url:
         redis = urlparse(settings.redis_url)
         config["lock_store"] = {
-            "type": "redis", "url": redis.hostname or "localhost", "port": redis.port or 6379,
+            "type": LOCK_STORE, "url": redis.hostname or "localhost", "port": redis.port or 6379,
             "db": int((redis.path or "/0").strip("/") or 0),
             **({"password": redis.password} if redis.password else {}),
         }

@@ -15,6 +15,8 @@ from __future__ import annotations
 import sys
 from typing import Any, Dict, Text
 
+from bot.rasa_plugins import turn_failures
+
 _validators: dict = {}
 
 
@@ -88,6 +90,7 @@ def _with_closed_api(configure_app):
     def configure(*args, **kwargs):
         app = configure_app(*args, **kwargs)
         close_the_api(app)
+        turn_failures.install(app)  # a failed REST turn answers 503, not an empty 200
         return app
     configure.closed = True
     return configure
