@@ -36,9 +36,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = web_secret_key()
 
-    from bot.web import security, staff, widget
+    from bot.web import limits, security, staff, widget
 
     security.init_app(app)
+    limits.init_app(app)  # per-client limits (429) before anything else runs; bot.web.limits
     app.register_blueprint(widget.bp)
     staff.init_app(app)  # /staff: sign-in, CSRF on every form, the review pages
     return app
