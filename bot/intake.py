@@ -527,23 +527,36 @@ def name_from(text: str) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in name.split()) if name.islower() else name
 
 
-def name_and_contact(text: str, entities: list[dict] | None = None) -> dict:
-    """A name and a phone number or email written anywhere in a free message, not as the
-    answer to a question ("can i please just book. my name is Rosa Delgado 614-555-0170",
-    "you dont have my number though. its Nina Flores 305-555-0135"): {"name", "phone",
-    "email"}, with only those found. A name not introduced ("my name is") counts only when
-    a clause is two or three capitalised words, as written."""
+def name_and_contact(text: str, entities: list[dict] | None = None,
+                     name_asked: bool = False) -> dict:
+    """A name and a phone number or email written anywhere in a free message ("can i please
+    just book. my name is Rosa Delgado 614-555-0170", "you dont have my number though. its
+    Nina Flores 305-555-0135"): {"name", "phone", "email"}, with only those found. A name not
+    introduced ("my name is") counts only when a clause is two or three capitalised words, as
+    written, or, when the bot asked for a name (`name_asked`), any clause of one to three
+    words that is only a name ("nina flores, 305 555 0135")."""
     found = contact_from(text, entities or [])
     name = introduced_name(text)
     if not name:
         for clause in re.split(r"[.!?;,\n]+|\s+-\s+", _CONTACT_IN_NAME.sub(" ", text or "")):
             candidate = name_from(clause)
             words = candidate.split()
-            if 2 <= len(words) <= 3 and all(re.fullmatch(r"[A-Z][a-z'-]+|[A-Z]'[A-Z][a-z]+", w)
-                                            for w in words) and candidate in clause:
+            capitalised = 2 <= len(words) <= 3 and candidate in clause and all(
+                re.fullmatch(r"[A-Z][a-z'-]+|[A-Z]'[A-Z][a-z]+", w) for w in words)
+            if capitalised or (name_asked and _only_a_name(candidate)):
                 name = candidate
                 break
     return {**({"name": name} if name else {}), **found}
+
+
+def _only_a_name(text: str) -> bool:
+    """One to three words of letters that are no everyday words ("nina flores", not "call me"
+    or "thanks")."""
+    from bot.text import common_english_words
+
+    words = text.split()
+    return 1 <= len(words) <= 3 and all(re.fullmatch(r"[^\W\d_][\w'.-]*", w) for w in words) \
+        and not any(w.lower() in common_english_words(500) for w in words)
 
 
 #: The hold's answers (domain.yml), by what the client's message says and whether staff

@@ -143,3 +143,59 @@ def test_w07_after_a_false_emergency_the_client_is_answered_and_reachable(stack)
     assert record["status"] == "emergency"
     assert record["contact"]["name"] == "Rosa Delgado"
     assert record["contact"]["phone"] == "+16145550170"
+
+
+# ---- 2. "call me": the message for staff keeps the name and number to call ----------------
+
+CARPAL = {"concerns": {"conditions": [{"id": "carpal_tunnel", "text": "carpal tunnel",
+                                       "status": "present", "body_part": "wrist_hand",
+                                       "side": "right"}],
+                       "goals": [], "severity": None, "duration": "about 6 months",
+                       "aggravators": [], "surgery": None, "referral": None, "preference": None},
+          "client_type": "medical", "safety": BOOK, "requested_slot": "pain_details"}
+
+
+async def test_w20_call_me_asks_for_the_number_and_stores_it_with_the_name(tmp_path, monkeypatch):
+    from actions.conversation_control import ActionFallbackHelp
+
+    url = _database(tmp_path, monkeypatch)
+    said_so_far = [_user("hi, carpal tunnel in my right wrist", 1.0)]
+    slots = dict(CARPAL)
+    replies = []
+    for n, text in enumerate(["eh this is a lot of typing, can someone just call me?", "call me",
+                              "you dont have my number though. its Nina Flores 305-555-0135"],
+                             start=2):
+        said_so_far.append(_user(text, float(n)))
+        events, messages = await run(ActionFallbackHelp(), tracker(text, "out_of_scope", slots,
+                                                                   events=list(said_so_far)))
+        slots.update({e["name"]: e["value"] for e in events if e.get("event") == "slot"})
+        replies.append(said(messages)[0])
+    assert "What name and phone number" in replies[0]
+    assert "phone number" in replies[1] and "saved" not in replies[1]
+    assert "Nina" in replies[2] and "(305) 555-0135" in replies[2] and "saved" in replies[2]
+    [record] = _exported(url)
+    assert record["status"] == "needs_followup"
+    assert record["contact"] == {"name": "Nina Flores", "phone": "+13055550135", "email": None}
+    assert [c["id"] for c in record["conditions"]] == ["carpal_tunnel"]
+
+
+async def test_a_callback_from_a_client_staff_can_reach_is_stored_at_once(tmp_path, monkeypatch):
+    from actions.conversation_control import ActionFallbackHelp
+
+    url = _database(tmp_path, monkeypatch)
+    slots = {**CARPAL, "client_name": "Nina Flores", "phone": "+13055550135"}
+    text = "can i talk to a person"
+    _, messages = await run(ActionFallbackHelp(), tracker(text, "out_of_scope", slots,
+                                                          events=[_user(text, 1.0)]))
+    assert "(305) 555-0135" in said(messages)[0]
+    assert _exported(url)[0]["contact"]["phone"] == "+13055550135"
+
+
+def test_after_a_message_for_staff_is_stored_the_count_starts_again():
+    from actions.conversation_control import misunderstood_in_a_row
+
+    events = [_user("asdf", 1.0), {"event": "action", "name": "action_fallback_help"},
+              _user("qwer", 2.0), {"event": "action", "name": "action_fallback_help"},
+              _user("call me", 3.0), {"event": "action", "name": "action_fallback_help"},
+              _bot("saved", 3.5, "utter_followup_stored"), _user("zxcv", 4.0)]
+    assert misunderstood_in_a_row(events) == 1
