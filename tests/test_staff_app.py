@@ -723,11 +723,14 @@ def test_staff_add_user_from_the_command_line(database):
     assert run("add-user", "x@example.com", "--role", "boss").returncode == 2
     listed = run("list")
     assert listed.stdout.strip() == "sam@example.com\ttherapist\tactive"
+    # no admin exists yet: a therapist's password can still be set, the account deactivated
+    assert run("set-password", "sam@example.com", password="a new long password").returncode == 0
+    assert run("deactivate", "nobody@example.com").returncode == 2
     engine = db.make_engine(database)
     with so.Session(engine, future=True) as session:
         user = staff.user_by_email(session, "sam@example.com")
         assert user.password_hash.startswith("$argon2id$")
-        assert staff.sign_in(session, "sam@example.com", "a long enough password", "1.2.3.4")[1] == "ok"
+        assert staff.sign_in(session, "sam@example.com", "a new long password", "1.2.3.4")[1] == "ok"
     engine.dispose()
 
 

@@ -153,6 +153,7 @@ def change_user(session: so.Session, user_id: int, actor: Actor, *, role: str | 
     if user is None:
         raise LookupError("no such staff account")
     changed = []
+    was_admin = user.role == "admin" and user.active
     if role is not None and role != user.role:
         if role not in STAFF_ROLES:
             raise ValueError(f"role must be one of {', '.join(STAFF_ROLES)}")
@@ -167,7 +168,7 @@ def change_user(session: so.Session, user_id: int, actor: Actor, *, role: str | 
         user.password_hash = hash_password(password)
         user.session_token = secrets.token_hex(16)
         changed.append("password")
-    if user.role != "admin" or not user.active:
+    if was_admin and (user.role != "admin" or not user.active):
         others = session.scalar(sa.select(sa.func.count()).select_from(StaffUser).where(
             StaffUser.role == "admin", StaffUser.active.is_(True), StaffUser.id != user.id))
         if not others:
