@@ -520,10 +520,16 @@ def test_the_queue_filters_searches_counts_and_pages(client, session):
     counts = dict(re.findall(r'status--(\w+)"[^>]*>[\w ]+ <span class="count">(\d+)<', html))
     assert counts["new"] == "30" and counts["needs_clearance"] == "1"
     assert len(re.findall(r'data-intake="', client.get("/staff/?channel=sms").get_data(as_text=True))) == 10
-    found = client.get("/staff/?q=client+07").get_data(as_text=True)
-    assert re.findall(r'data-intake="(\d+)"', found) == ["8"]
-    found = client.get("/staff/?q=(555)+000-0012").get_data(as_text=True)
-    assert re.findall(r'data-intake="(\d+)"', found) == ["13"]
+    # a name or phone is posted and kept in the session, never in a URL (access logs)
+    searched = post(client, "/staff/search", {"q": "client 07", "filters": "channel=web"})
+    assert searched.headers["Location"] == "/staff/?channel=web"
+    assert "07" not in searched.headers["Location"]
+    assert re.findall(r'data-intake="(\d+)"', client.get("/staff/").get_data(as_text=True)) == ["8"]
+    post(client, "/staff/search", {"q": "(555) 000-0012"})
+    found = client.get("/staff/").get_data(as_text=True)
+    assert re.findall(r'data-intake="(\d+)"', found) == ["13"] and "Clear search" in found
+    assert client.get("/staff/?q=client+07").status_code == 200  # a q in the URL is ignored
+    post(client, "/staff/search", {"q": "(555) 000-0012", "clear": "1"})
     day = (now - timedelta(days=5)).date().isoformat()
     found = client.get(f"/staff/?from={day}&to={day}").get_data(as_text=True)
     assert re.findall(r'data-intake="(\d+)"', found) == ["6"]
