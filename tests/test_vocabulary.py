@@ -140,3 +140,22 @@ def test_mistyped_durations_and_sides_found_by_the_simulator():
             .conditions] == [("carpal_tunnel", "right")]
     from bot.timeexpr import weeks_in
     assert weeks_in("coupla", "months") == weeks_in("2", "months")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # clinical and lay names from consumer-health vocabularies (issue 11, item 1)
+    ("dealing with si joint dysfunction lately, can massage help?", "back_pain"),
+    ("I have a stress fracture in my foot from running", "overuse_injury"),
+    ("my son has osgood schlatter", None),   # someone else's: not the client's
+    ("hammer toes and high arches, feet ache by noon", "foot_pain"),
+    ("occipital neuralgia flares every week", "headache"),
+    ("I have thoracic outlet syndrome on my right side", "other"),
+    ("swimmer's shoulder from masters swim practice", "shoulder_pain"),
+])
+def test_clinical_names_people_use(text, expected):
+    found = {c for c, _ in present(text)}
+    if expected is None:
+        assert "knee_pain" not in found
+    else:
+        assert expected in found
+    assert "stress" not in found  # "stress fracture" is no stress
