@@ -16,11 +16,12 @@ from bot.intake import (answer_checks, assess, contact_from, contact_text, corre
                         insurance_from, insurer_named, introduced_name, new_safety_messages,
                         screen_conversation,
                         latest_times, name_from, referral_provider, says_when, taken_as_given,
-                        times_from_correction, TIMES_CHANGE, update_concerns)
+                        times_from_correction, times_said_with, TIMES_CHANGE, update_concerns)
 from bot.labels import label
 from bot.safety import answer_to_check, safety_message
 from bot.storage.sms import sms_number_on_file
-from bot.turns import answers_the_question, confirms, plainly_a_question, takes_over
+from bot.turns import (answers_the_question, confirms, only_says, plainly_a_question,
+                       takes_over)
 
 # Slots whose answers are names, numbers or corrections, not a description of concerns.
 NOT_CONCERNS = {"client_name", "contact", "confirm"}
@@ -89,11 +90,11 @@ class ValidateIntakeForm(FormValidationAction):
             if changed is not None:  # "no wait, I want number 2" while asked for the phone
                 events += [SlotSet(k, v) for k, v in _switched_to(changed, dispatcher).items()]
                 return events + _forget_replaced(tracker, events)
-        events += self._no_loops(dispatcher, tracker, events, text, intent)
-        events += _forget_replaced(tracker, events)
         set_now = {e["name"] for e in events if e.get("event") == "slot"}
         events += [SlotSet(name, value) for name, value in _said_early(tracker, text).items()
                    if name not in set_now]
+        events += self._no_loops(dispatcher, tracker, events, text, intent)
+        events += _forget_replaced(tracker, events)
         previous = slots.get("safety")
         if tracker.get_slot("requested_slot") == "emergency_check":
             return events  # the answer to "is this happening now?" is not screened again
@@ -275,10 +276,17 @@ class ValidateIntakeForm(FormValidationAction):
                 f"{offered.index(t) + 1}. {t.name}: {t.description}" for t in asked_about))
             return {"appointment_type": None}
         chosen = catalogue.find_appointment_type(str(value), offered)
+        if chosen is None:  # "1. name is Ana Sousa, free tues mornings": the pick, then the rest
+            chosen = next((found for part in _clauses(str(value)) if (
+                found := catalogue.find_appointment_type(part, offered))), None)
         tied = catalogue.tied_picks(str(value), offered) if chosen is None else []
         if tied:  # "the cheaper one" when two cost the same: one question naming them
             dispatcher.utter_message(response="utter_tied_options", options="; ".join(
                 f"{offered.index(t) + 1}. {catalogue.describe(t)}" for t in tied))
+            return {"appointment_type": None}
+        if chosen is None and (_bare_name(text) or introduced_name(text) or times_said_with(text)):
+            # "Jess Lin", "any sat": kept for their own questions (_said_early); no pick yet
+            dispatcher.utter_message(response="utter_pick_still_needed")
             return {"appointment_type": None}
         if chosen is None or (chosen.client_type != current and not wanted):
             dispatcher.utter_message(response="utter_invalid_appointment_type")
@@ -297,11 +305,17 @@ class ValidateIntakeForm(FormValidationAction):
         changed = _changed_treatment(str(value or ""), tracker)
         if changed is not None:  # "wait no actually the sports one": not a name
             return {"client_name": None, **_switched_to(changed, dispatcher)}
-        name = name_from(str(value or ""))
+        said = str(value or "")
+        times = times_said_with(said)
+        if times:  # "Chris Park, saturdays are best": the times are kept (_said_early)
+            said = _clauses_without(said, times)
+        name = name_from(said)
         if plainly_a_question(str(value or "")):
             name = ""  # "wait which one did u pick?" is no name
         if name and _only_treatment_words(name):
             name = ""  # "medical", "swedish 60": the client is still choosing, not naming
+        if only_says("not_a_name", name):
+            name = ""  # "yes", "ok thanks" (data/lookups/dialogue.yml)
         if not name or len(name) > 80 or not re.search(r"[^\W\d_]", name):
             dispatcher.utter_message(response="utter_name_unclear")
             return {"client_name": None}  # None re-asks: no usable name in the answer
@@ -433,19 +447,34 @@ _CHANGE_OF_MIND = re.compile(r"^\W*(?:wait|actually|no|nope|sorry|oops|hmm|chang
                              re.IGNORECASE)
 
 
+#: A length said with its unit ("the 90 minute one", "an hour"): with a change of mind, a
+#: switch of the treatment's length. A bare number is none ("after 5:30" at the times).
+_LENGTH_WITH_UNIT = re.compile(r"\b\d{2,3}\s*-?\s*(?:minutes?|mins?|minuets?)\b|"
+                               r"\b(?:an? |one |1 )?hours?\b|\bhalf an hour\b", re.IGNORECASE)
+
+
 def _changed_treatment(text: str, tracker: Tracker):
-    """The treatment a message switches to when it names one ("wait, the sports one"),
-    resolved against the list shown; None when it is no such change."""
-    if not (catalogue.treatment_name_spans(text) or _CHANGE_OF_MIND.search(text)):
+    """The treatment a message switches to when it names one ("wait, the sports one",
+    "actually make it the 90 minute one"), resolved against the list shown (a length alone:
+    the treatment chosen, in that length); None when it is no such change."""
+    named = catalogue.treatment_name_spans(text)
+    if not (named or _CHANGE_OF_MIND.search(text)):
         return None
     offered = catalogue.offered_types(tracker.get_slot("recommended_types"))
-    picks = catalogue.treatment_name_spans(text, bare_words=True) or re.search(
-        r"\b(?:number|option|no\.?|#)?\s*[1-9]\b|\b(?:first|second|third|1st|2nd|3rd)\b", text, re.I)
+    position = re.search(r"\b(?:number|option|no\.?|#)?\s*[1-9]\b|\b(?:first|second|third|1st|"
+                         r"2nd|3rd)\b", text, re.I)
+    length = _LENGTH_WITH_UNIT.search(text) and catalogue.length_named(text)
+    picks = catalogue.treatment_name_spans(text, bare_words=True) or position or length
     if not offered or not picks:
         return None
     rest = re.sub(r"\b(?:no|nope|wait|actually|sorry|oops|hmm|instead|please|pls|change it to|"
                   r"switch to|make it)\b", " ", text, flags=re.IGNORECASE)
-    chosen = catalogue.find_appointment_type(rest, offered)
+    current = catalogue.offered_types([tracker.get_slot("appointment_type")])
+    chosen = None
+    if length and current and not (catalogue.treatment_name_spans(text, bare_words=True)
+                                   or position):
+        chosen = catalogue.find_appointment_type(rest, current)  # "make it the 90 minute one"
+    chosen = chosen or catalogue.find_appointment_type(rest, offered)
     return chosen if chosen is not None and chosen.id != tracker.get_slot("appointment_type") \
         else None
 
@@ -489,7 +518,38 @@ def _said_early(tracker: Tracker, text: str) -> Dict[Text, Any]:
         insurer = insurer_named(text)
         if insurer:
             found["insurance"] = insurer
+    asked = tracker.get_slot("requested_slot")
+    if asked == "appointment_type" and tracker.get_slot("client_name") is None \
+            and "client_name" not in found and _bare_name(text):
+        found["client_name"] = name_from(text)  # "Jess Lin" while asked which massage
+    if tracker.get_slot("preferred_times") is None and asked in TIMES_SAID_EARLY \
+            and (asked != "contact" or contact_from(text, [])):
+        times = times_said_with(text)
+        if times:  # "text me at 503 555 0127, saturdays are best"
+            found["preferred_times"] = times
     return found
+
+
+#: Questions whose answer may also say when the client can come.
+TIMES_SAID_EARLY = ("appointment_type", "client_name", "contact")
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in re.split(r"[,;\n]|\.(?:\s|$)|\s(?:and|but)\s", text or "")
+            if c.strip()]
+
+
+def _clauses_without(text: str, times: str) -> str:
+    """The answer without the clause that said the times."""
+    return ", ".join(c for c in _clauses(text) if times not in c) or text
+
+
+def _bare_name(text: str) -> bool:
+    """Two or three capitalised words and nothing else ("Jess Lin"), naming no treatment."""
+    from bot.turns import looks_like_a_name
+
+    return looks_like_a_name(text) and not _only_treatment_words(text) \
+        and not catalogue.treatment_name_spans(text, bare_words=True)
 
 
 def _forget_replaced(tracker: Tracker, events: list) -> list:

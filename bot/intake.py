@@ -635,15 +635,43 @@ def referral_provider(text: str) -> str | None:
 
 _TIMES_LEAD = re.compile(
     r"^(?:(?:oh|oops|sorry|actually|wait|no|nope|hmm|also|and|but|so|ok|okay)\b[,!.\s]*)*"
+    r"(?:i'?m |i am )?(?:free|available|around)\b|"
     r"(?:(?:can|could) (?:we|you|it) (?:do|make it|change (?:it|that|the times?|my times?) to|"
     r"switch (?:it |the times? )?to)|"
     r"(?:please )?(?:change|switch|make) (?:it|that|the times?|my times?|times?)(?: to)?|"
-    r"(?:the |my )?(?:preferred )?(?:times?|days?|availability|schedule) (?:is|are|should (?:just |only )?be)|"
+    r"(?:the |my )?(?:preferred )?(?:times?|days?|availability|schedule)(?:\s*:|\s+(?:is|are|"
+    r"should (?:just |only )?be))|"
     r"i'?d (?:prefer|rather)|i prefer\b|prefer\b|instead of \S+(?: \S+)?|"
     r"(?:i )?(?:told you|said)|(?:as|like) i (?:said|told you))?\s*", re.IGNORECASE)
 _TIMES_TAIL = re.compile(
     r"\s*(?:(?:are|is|would be|work|works|would work)\s+(?:much\s+|a lot\s+)?(?:better|best|easier|good|"
     r"fine|great)(?:\s+for me)?|instead|please|pls|thanks?|thank you)[\s.!]*$", re.IGNORECASE)
+
+
+#: A clause that says when something happened, not when the client can come ("since
+#: saturday", "2 weeks ago", "every morning").
+_NOT_AVAILABILITY = re.compile(r"\b(?:since|ago|last|been|started|past|every|hurts?|pain|worse|"
+                               r"better when|after (?:i|my|work)\w*|reach|call|text|email|"
+                               r"contact)\b", re.IGNORECASE)
+
+
+def times_said_with(text: str) -> str | None:
+    """The part of an answer to another question that says when the client can come:
+    "text me at 503 555 0127, saturdays are best" -> "saturdays", "1. name is Ana Sousa, free
+    tues mornings" -> "tues mornings"; None when no clause does (a clause with a contact, a
+    treatment, a length, a question or a concern is none)."""
+    clauses = [c.strip() for c in re.split(r"[,;\n]|\.(?:\s|$)|\s(?:and|but)\s", text or "")
+               if c.strip()]
+    from bot.turns import plainly_a_question
+
+    for clause in clauses:
+        if not says_when(clause) or _NOT_AVAILABILITY.search(clause) or contact_from(clause, []) \
+                or plainly_a_question(clause) or catalogue.treatment_name_spans(clause, True) \
+                or re.search(r"\b\d{2,3}\s*(?:min|minute|hour)", clause, re.I) \
+                or extract(clause).present():
+            continue
+        return times_from_correction(clause)[:200] or None
+    return None
 
 
 #: Words that say when a client can come ("tue", "mornings", "after 5", "any time").

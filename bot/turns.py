@@ -61,6 +61,14 @@ def says(kind: str, text: str | None) -> bool:
     return bool(pattern and pattern.search(said))
 
 
+def only_says(kind: str, text: str | None) -> bool:
+    """The message is nothing but phrases of `kind` (data/lookups/dialogue.yml) and
+    punctuation: "ok thanks!" only says `not_a_name`."""
+    pattern = _dialogue_phrases().get(kind)
+    said = (text or "").lower().replace("'", "").replace("\u2019", "")
+    return bool(pattern and pattern.search(said)) and not re.search(r"\w", pattern.sub(" ", said))
+
+
 def says_the_command(intent: str | None, text: str | None) -> bool:
     """A stop, start over or goodbye the client actually said (data/lookups/commands.yml),
     not a name the model read as one ("Hunter Lane", "Art Gardner")."""
@@ -84,6 +92,13 @@ _NOT_BEFORE = re.compile(r"\b(?:wont|will not|doesnt|does not|didnt|never|cant|c
 
 #: Two or three capitalised words and nothing else: a name, whatever words it holds.
 _A_NAME = re.compile(r"[A-Z][a-z'-]+(?:,?\s+[A-Z][a-z'-]+){1,2}[.!]?")
+
+
+def looks_like_a_name(text: str | None) -> bool:
+    """Two or three capitalised words and nothing else ("Jess Lin", "Mary Ann Lee")."""
+    return bool(_A_NAME.fullmatch((text or "").strip()))
+
+
 _COMMAND_FIRST = re.compile(r"(?i:please|pls|just|ok|okay|now|so|then|stop|cancel|quit|bye|"
                             r"goodbye|restart|start)\b")
 

@@ -199,3 +199,89 @@ def test_after_a_message_for_staff_is_stored_the_count_starts_again():
               _user("call me", 3.0), {"event": "action", "name": "action_fallback_help"},
               _bot("saved", 3.5, "utter_followup_stored"), _user("zxcv", 4.0)]
     assert misunderstood_in_a_row(events) == 1
+
+
+# ---- 3. corrections and answers given at another question go to the right field ------------
+
+LYMPH = {"concerns": {"conditions": [{"id": "swelling", "text": "swelling", "status": "present",
+                                      "body_part": "arm", "side": "left"}],
+                      "goals": ["reduce_swelling"], "severity": 3, "duration": "2 months",
+                      "aggravators": [], "surgery": None, "referral": None, "preference": None},
+         "client_type": "medical", "safety": BOOK, "health_screen": "none",
+         "pain_details": "3", "pain_details_given": True,
+         "recommended_types": ["lymphatic_drainage_60", "post_surgical_60", "lymphatic_drainage_90"],
+         "appointment_type": "lymphatic_drainage_60"}
+
+
+def _slots(events) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+@pytest.mark.parametrize("asked", ["client_name", "preferred_times", "contact"])
+async def test_w05_s09_a_longer_session_asked_for_at_another_question(asked):
+    from actions.intake_form import ValidateIntakeForm
+
+    slots = {**LYMPH, "requested_slot": asked}
+    if asked != "client_name":
+        slots.update(client_name="Summer Knight")
+    if asked == "preferred_times":
+        slots.update(contact="(555) 201-3344", phone="+15552013344")
+    events, messages = await run(ValidateIntakeForm(), tracker(
+        "actually make it the 90 minute one", "correct", slots))
+    got = _slots(events)
+    assert got["appointment_type"] == "lymphatic_drainage_90"
+    assert not got.get("client_name") and not got.get("preferred_times") and not got.get("contact")
+    assert "90 min" in " ".join(said(messages))
+
+
+def test_times_written_with_a_label_are_kept_without_it():
+    from bot.intake import correction_updates, times_from_correction
+
+    assert times_from_correction("times: weekday mornings") == "weekday mornings"
+    assert correction_updates({**LYMPH, "preferred_times": "x"}, "times: weekday mornings",
+                              [])["preferred_times"] == "weekday mornings"
+
+
+RELAX_LIST = {"concerns": {"conditions": [], "goals": ["relaxation"], "severity": None,
+                           "duration": None, "aggravators": [], "surgery": None,
+                           "referral": None, "preference": "relaxation"},
+              "client_type": "relaxation", "safety": BOOK, "health_screen": "none",
+              "recommended_types": ["swedish_60", "swedish_90"],
+              "requested_slot": "appointment_type"}
+
+
+async def test_s05_a_name_and_times_given_at_the_choice_are_kept_and_the_choice_asked_again():
+    from actions.intake_form import ValidateIntakeForm
+
+    events, messages = await run(ValidateIntakeForm(), tracker("Jess Lin", "give_name", RELAX_LIST))
+    got = _slots(events)
+    assert got["client_name"] == "Jess Lin" and got["appointment_type"] is None
+    assert "didn't catch" not in " ".join(said(messages))
+    events, _ = await run(ValidateIntakeForm(), tracker("any sat", "give_availability",
+                                                        {**RELAX_LIST, "client_name": "Jess Lin"}))
+    got = _slots(events)
+    assert got["preferred_times"] == "any sat" and got["appointment_type"] is None
+    assert "taken_as_given" not in (got.get("attempts") or {})
+
+
+async def test_s06_a_choice_a_name_and_times_in_one_answer():
+    from actions.intake_form import ValidateIntakeForm
+
+    hip = {**RELAX_LIST, "client_type": "medical",
+           "recommended_types": ["sports_60", "deep_tissue_60", "myofascial_60"]}
+    events, messages = await run(ValidateIntakeForm(), tracker(
+        "1. name is Ana Sousa, free tues mornings", "choose_appointment", hip))
+    got = _slots(events)
+    assert got["appointment_type"] == "sports_60"
+    assert got["client_name"] == "Ana Sousa" and got["preferred_times"] == "tues mornings"
+    assert messages == []
+
+
+@pytest.mark.parametrize("answer", ["yes", "ok", "no", "sure"])
+async def test_s05_a_yes_is_no_name(answer):
+    from actions.intake_form import ValidateIntakeForm
+
+    events, messages = await run(ValidateIntakeForm(), tracker(answer, "affirm", {
+        **RELAX_LIST, "appointment_type": "swedish_60", "requested_slot": "client_name"}))
+    assert _slots(events)["client_name"] is None
+    assert [m["response"] for m in messages] == ["utter_name_unclear"]

@@ -246,6 +246,13 @@ def _by_minutes_only(
     return None
 
 
+def length_named(text: str) -> int | None:
+    """The length a message names in minutes ("the 90 minute one", "an hour and a half"),
+    among the menu's lengths for a bare number; None when it names none."""
+    minutes, _ = _take_minutes(normalise_choice_text(text), {t.minutes for t in load_catalogue()})
+    return minutes
+
+
 def options_asked_about(text: str, offered: Sequence[AppointmentType]) -> list[AppointmentType]:
     """The listed options a question names ("the difference between 1 and 2", "is the
     myofascial one gentler?"); all of them when it names none."""
