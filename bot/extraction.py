@@ -489,18 +489,12 @@ def _body_words(text: str, lowered: str, lexicon: Lexicon, rules, cues, named,
         and not any(regions.same_sentence(lowered, a, s) for a, _ in elsewhere)))
 
 
-#: "it's not painful though, just tight", "nothing actually hurts": tightness without pain.
-_NO_PAIN = re.compile(r"\b(?:no|not|nothing|never|without|isn'?t|aren'?t|doesn'?t|don'?t|dont|"
-                      r"doesnt|wasn'?t)\s+(?:\w+\s+){0,2}?(?:pain|painful|hurt|hurts|hurting|"
-                      r"sore|aching|achy|ache)\b")
-
-
 def _tightness_as_complaint(text: str, lowered: str, lexicon: Lexicon,
                             conditions: list[Mention]) -> list[tuple[int, int]]:
     """Tight words that make a region's complaint: none where the client says it does not
     hurt, and not tightness the client puts down to stress in the same sentence ("tense
     neck and shoulders from stress at work" is what a relaxation massage is for)."""
-    if _NO_PAIN.search(lowered):
+    if assertion.says_no_pain(lowered):  # "it's not painful though", "nothing hurts"
         return []
     stress = [c for c in conditions if c.id in ("stress", "anxiety")]
     return [span for span in lexicon.tightness_word_spans(text)
@@ -570,21 +564,7 @@ def _status(text: str, lowered: str, mention: Mention, rules, cues) -> str:
     if status == "present" and isinstance(mention, RegionPain):
         status = assertion.assert_status(text, mention.pain_start, mention.pain_end, rules,
                                          cues, mention.id)
-    if status == "negated" and _said_cant_without(lowered, mention):
-        status = "present"  # "can't look over my shoulder without a sharp pain"
     return status
-
-
-def _said_cant_without(lowered: str, mention: Mention) -> bool:
-    return any(m.start() <= mention.end and m.end() >= mention.start - 30
-               for m in _CANT_WITHOUT.finditer(lowered, max(0, mention.start - 80),
-                                               min(len(lowered), mention.end + 80)))
-
-
-#: "can't ... without (pain)": the pain is there; "without" only negates on its own.
-_CANT_WITHOUT = re.compile(r"\b(?:can'?t|cannot|can not|couldn'?t|could not|unable to|never|"
-                           r"not able to|hard to|impossible to)\b[^.!?;]{0,60}?\bwithout\b"
-                           r"(?:\s+(?:\w+\s+){0,4}?(?:pain|hurting|hurt|aching|it|a|sharp|feeling))?")
 
 
 def _part_for(mention: Mention, parts: list[Mention], lowered: str, lexicon: Lexicon):

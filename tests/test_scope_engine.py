@@ -68,6 +68,28 @@ def test_assertion_cues(text, words, expected):
     assert status(text, words) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("i can't turn my head without pain", "present"),  # "can't ... without": the pain is there
+    ("couldn't sit for long without it hurting, my lower back", "present"),
+    ("i can walk without pain now", "negated"),  # "without" alone negates
+])
+def test_cant_without_is_a_cue_of_the_data(text, expected):
+    start = text.index("pain") if "pain" in text else text.index("hurting")
+    assert assertion.assert_status(text, start, start + 4) == expected
+
+
+@pytest.mark.parametrize(("text", "says_no_pain"), [
+    ("my shoulders are tight but it's not painful", True),
+    ("nothing actually hurts, just tight", True),
+    ("tight hamstrings, no real pain though", True),
+    ("my shoulders are tight and painful", False),
+    ("no, painful and tight", False),  # only words may stand between
+    ("no idea why my really tight neck hurts", False),  # more than two words between
+])
+def test_the_no_pain_cue_set(text, says_no_pain):
+    assert assertion.says_no_pain(text) is says_no_pain
+
+
 # --------------------------------------------------------------------------- safety cues
 
 def test_the_safety_negation_cues_are_engine_cue_sets():
