@@ -13,7 +13,9 @@ from rasa_sdk.types import DomainDict
 from bot import catalogue
 from bot.extraction import Extraction, referral_in
 from bot.intake import (answer_checks, assess, contact_from, contact_text, correction_updates,
+                        summary_message,
                         insurance_from, insurer_named, introduced_name, new_safety_messages,
+                        rated_in_numbers,
                         screen_conversation,
                         latest_times, name_from, referral_provider, says_when, taken_as_given,
                         times_from_correction, times_said_with, TIMES_CHANGE, update_concerns)
@@ -68,6 +70,9 @@ class ValidateIntakeForm(FormValidationAction):
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[Dict[Text, Any]]:
+        # the slots as the client's message found them (the summary they answer), before
+        # rasa-sdk updates tracker.slots with what this message fills: validate_confirm
+        tracker.slots_before_message = dict(tracker.slots)
         events = await self._validation_events(dispatcher, tracker, domain)
         return events + _number_on_file(tracker, events)
 
@@ -88,7 +93,8 @@ class ValidateIntakeForm(FormValidationAction):
         if tracker.get_slot("requested_slot") in SWITCH_WHILE_ASKING:
             changed = _changed_treatment(text, tracker)
             if changed is not None:  # "no wait, I want number 2" while asked for the phone
-                events += [SlotSet(k, v) for k, v in _switched_to(changed, dispatcher).items()]
+                events += [SlotSet(k, v) for k, v
+                           in _switched_to(changed, dispatcher, tracker).items()]
                 return events + _forget_replaced(tracker, events)
         set_now = {e["name"] for e in events if e.get("event") == "slot"}
         events += [SlotSet(name, value) for name, value in _said_early(tracker, text).items()
@@ -185,14 +191,15 @@ class ValidateIntakeForm(FormValidationAction):
         return {"concerns": updated} if updated != Extraction.from_dict(previous).to_dict() else {}
 
     def validate_concerns(self, value: Any, dispatcher: CollectingDispatcher,
-                          tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+                          tracker: Tracker, domain: DomainDict,
+                          kind: Optional[str] = None) -> Dict[Text, Any]:
         if tracker.get_slot("client_type") is None \
                 and (tracker.get_slot("safety") or {}).get("outcome") == "urgent":
             # an emergency came up earlier in this conversation: say it again; the intake is
             # still taken (staff see it as an emergency), never booked as usual
             dispatcher.utter_message(text=safety_message("urgent"))
         extraction = Extraction.from_dict(value)
-        assessment = assess(extraction, override=tracker.get_slot("chosen_kind"))
+        assessment = assess(extraction, override=kind or tracker.get_slot("chosen_kind"))
         only_wants_a_massage = extraction.wants_massage and not (
             extraction.conditions or extraction.goals or extraction.preference)
         if only_wants_a_massage and tracker.get_slot("requested_slot") is None:
@@ -210,7 +217,7 @@ class ValidateIntakeForm(FormValidationAction):
             "reasons": assessment.classification.reasons,
             "recommended_types": [t.id for t in assessment.recommended],
         }
-        if extraction.severity is not None and extraction.duration:
+        if rated_in_numbers(extraction) and extraction.duration:
             slots["pain_details_given"] = True
         if tracker.get_slot("client_type") not in (None, slots["client_type"]):
             slots["appointment_type"] = None  # the offer changes with the kind of massage
@@ -304,7 +311,7 @@ class ValidateIntakeForm(FormValidationAction):
     def validate_client_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         changed = _changed_treatment(str(value or ""), tracker)
         if changed is not None:  # "wait no actually the sports one": not a name
-            return {"client_name": None, **_switched_to(changed, dispatcher)}
+            return {"client_name": None, **_switched_to(changed, dispatcher, tracker)}
         said = str(value or "")
         times = times_said_with(said)
         if times:  # "Chris Park, saturdays are best": the times are kept (_said_early)
@@ -415,11 +422,21 @@ class ValidateIntakeForm(FormValidationAction):
         if value is True:
             return {"confirm": True, "awaiting_change": False}
         text, entities, intent = _message(tracker)
-        updates = correction_updates(tracker.current_slot_values(), text, entities)
+        current = tracker.current_slot_values()
+        updates = correction_updates(current, text, entities)
+        if updates and "concerns" in updates:
+            # the massage the client picked stays, and with it its kind ("add lower back pain"
+            # to a Swedish massage asks for no other offer)
+            picked = catalogue.offered_types([updates.get("appointment_type")
+                                              or current.get("appointment_type")])
+            kind = tracker.get_slot("chosen_kind") or (picked[0].client_type if picked else None)
+            updates.update(self.validate_concerns(updates["concerns"], dispatcher, tracker,
+                                                  domain, kind=kind))
+        if updates and summary_message({**current, **updates}) == summary_message(
+                getattr(tracker, "slots_before_message", None) or current):
+            updates = {}  # "remove the 3/10" when nothing could be taken out: not "Updated."
         if updates:
             dispatcher.utter_message(response="utter_updated")
-            if "concerns" in updates:
-                updates.update(self.validate_concerns(updates["concerns"], dispatcher, tracker, domain))
             # None re-asks: the client sees the corrected summary and confirms again
             return {**updates, "confirm": None, "awaiting_change": False}
         dispatcher.utter_message(response="utter_ask_what_to_change" if intent == "deny"
@@ -479,11 +496,17 @@ def _changed_treatment(text: str, tracker: Tracker):
         else None
 
 
-def _switched_to(changed: catalogue.AppointmentType, dispatcher: CollectingDispatcher) -> dict:
-    """Says which treatment the client switched to; the slots that record it."""
+def _switched_to(changed: catalogue.AppointmentType, dispatcher: CollectingDispatcher,
+                 tracker: Optional[Tracker] = None) -> dict:
+    """Says which treatment the client switched to; the slots that record it. A switch to
+    the other kind ("can i do the relaxation one instead") is the client's choice of kind,
+    kept when they add a concern later (chosen_kind)."""
     dispatcher.utter_message(response="utter_switched_treatment",
                              treatment=catalogue.describe(changed))
-    return {"appointment_type": changed.id, "client_type": changed.client_type}
+    slots = {"appointment_type": changed.id, "client_type": changed.client_type}
+    if tracker is not None and tracker.get_slot("client_type") not in (None, changed.client_type):
+        slots["chosen_kind"] = changed.client_type
+    return slots
 
 
 def _answered_this_turn(tracker: Tracker, response: str) -> bool:

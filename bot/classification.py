@@ -7,6 +7,7 @@ with a stated wish to relax keeps the relaxation massage they asked for.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from bot.extraction import Extraction
@@ -39,7 +40,9 @@ def _medical_evidence(ex: Extraction) -> list[str]:
                if c.id not in WELLBEING_CONDITIONS]
     reasons += [f"hopes for {label('goals', g)}" for g in ex.goals if g in MEDICAL_GOALS]
     if ex.severity is not None and ex.severity >= SIGNIFICANT_SEVERITY and reasons:
-        reasons.append(f"rates the pain {ex.severity}/10")
+        said = (ex.sources.get("severity") or {}).get("text") or ""
+        reasons.append(f"rates the pain {ex.severity}/10" if re.search(r"\d", said)
+                       else f'says the pain is "{said}"' if said else "describes severe pain")
     if ex.referral:
         reasons.append("was referred by a physician or therapist")
     if ex.preference == "medical":

@@ -27,7 +27,7 @@ SEVERITY_NUMBER = re.compile(
     r"(?<![\w/])(\d{1,2}(?:\.\d)?|" + "|".join(NUMBER_WORDS) + r"|[a-z]{5,6})\s*(?:/|out of|outta|of)\s*(?:10|ten)\b")
 #: "seveen out of ten": a number word one typo away (bot.text.WordRepair).
 _NUMBER_REPAIR = WordRepair(NUMBER_WORDS)
-SEVERITY_LEVEL = re.compile(r"\b(?:pain|level|scale|rate it|rating|about|like|say|maybe|around|roughly|probably|prob|its|it's|solid|easily)\s+(?:is\s+|at\s+)?(?:a\s+|an\s+)?(\d{1,2}|" + "|".join(w for w in NUMBER_WORDS if w != "one") + r")(?:ish)?\b(?![:.]\d)(?!\s*(?:day|week|month|year|min|hour|am|pm|%|yr|wk|mo|mth|time|x\b|years old|yo\b))")
+SEVERITY_LEVEL = re.compile(r"\b(?:pain|level|scale|rate it|rating|about|like|say|maybe|around|roughly|probably|prob|its|it's|solid|easily)\s+(?:is\s+|at\s+)?(?:a\s+|an\s+)?(\d{1,2}|" + "|".join(w for w in NUMBER_WORDS if w != "one") + r")(?:ish)?\b(?![:.]\d)(?!\s*(?:day|week|month|year|min|hour|am|pm|%|yr|wk|mo|mth|time|x\b|years old|yo\b))(?!\s*(?:-|to|or)\s*\d{1,2}\s*(?:hr|hour|day|week|month|year|min|am|pm|time|x\b))")
 DURATION = re.compile(
     r"\b(?:for\s+(?:the\s+)?(?:past|last)\s+|for\s+(?:about\s+|almost\s+|over\s+|like\s+)?|"
     r"(?:past|last|about|almost|nearly|over)\s+)?"
@@ -246,8 +246,12 @@ def _severity(text: str, lowered: str, entities: list[dict], lexicon: Lexicon,
         if value is None and not raw[0].isdigit():
             continue
         value = float(raw) if value is None else value
+        if _NOT_THIS_RATING.search(lowered, max(0, match.start() - 12), match.start()):
+            continue  # "its not 8/10 more like a 6", "pain is not 2/10"
         if 0 <= value <= 10:
             scores.append((round(value), *match.span()))
+        elif value <= 20:
+            scores.append((10, *match.span()))  # "11/10": the top of the scale
     if not scores:
         for match in SEVERITY_LEVEL.finditer(lowered):
             raw = match.group(1)
@@ -260,6 +264,10 @@ def _severity(text: str, lowered: str, entities: list[dict], lexicon: Lexicon,
         scores = [(score, start, end) for start, end, score in lexicon.severity_word_matches(text)
                   if _about_a_complaint(lowered, start, end, complaints)]
     return max(scores, key=lambda found: found[0]) if scores else None
+
+
+#: Right before a rating, a rating the client says is wrong ("not 8/10").
+_NOT_THIS_RATING = re.compile(r"\b(?:not|isnt|isn't|is not|never)\s+(?:a\s+|an\s+)?$")
 
 
 def _source(text: str, span: tuple[int, int] | None) -> dict | None:

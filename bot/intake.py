@@ -77,15 +77,53 @@ def update_concerns(previous: dict | None, text: str, entities: list[dict],
                                          "start": span[0], "end": span[1]}
     if asked_severity and found.severity is None:
         numbers = list(BARE_SEVERITY.finditer(text or ""))
-        if len(numbers) == 1:
+        between = RATING_RANGE.search(text or "")
+        if between:  # "like a month, 4 or 5": the higher one, the words kept for staff
+            found.severity = max(int(between.group(1)), int(between.group(2)))
+            found.sources["severity"] = {"text": between.group(0),
+                                         "start": between.start(), "end": between.end()}
+        elif len(numbers) == 1:
             found.severity = int(numbers[0].group(1))
             found.sources["severity"] = {"text": numbers[0].group(0),
                                          "start": numbers[0].start(), "end": numbers[0].end()}
+    earlier = Extraction.from_dict(previous)
+    if found.severity is not None and not rated_in_numbers(found) and rated_in_numbers(earlier):
+        # "my leg does feel a bit numb" after "6/10": words never replace the client's number
+        found.severity = None
+        found.sources.pop("severity", None)
     if message is not None:
         found.sources = {key: {**value, "message": message} for key, value in found.sources.items()}
         for cond in found.conditions:
             cond.message = message
-    return Extraction.from_dict(previous).merge(found)
+    return earlier.merge(found)
+
+
+#: "4 or 5", "4-5", "4 to 5" as the answer to how bad: a rating between two numbers.
+RATING_RANGE = re.compile(r"(?<![\w./-])(10|[0-9])\s*(?:or|-|to|/)\s*(10|[0-9])(?![\w%-]|[.:]\d|"
+                          r"\s*(?:days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?|mins?|"
+                          r"minutes?|times|x|am|pm)\b)(?!\s*(?:/|out of)\s*10)")
+
+
+def rated_in_numbers(ex: Extraction) -> bool:
+    """The rating the client gave is a number ("6/10", "a 6", "4 or 5"), not words ("killing
+    me"), which the bot scores itself (data/lookups/severity.yml)."""
+    said = (ex.sources.get("severity") or {}).get("text")
+    return ex.severity is not None and (not said or bool(re.search(r"\d", said)))
+
+
+def severity_text(ex: Extraction) -> str | None:
+    """The rating as the client reads it back: "6/10", "4-5/10" for "4 or 5", and the
+    client's own words for a rating given in words ("killing me"), never a score they did
+    not give."""
+    if ex.severity is None:
+        return None
+    said = (ex.sources.get("severity") or {}).get("text") or ""
+    if not rated_in_numbers(ex):
+        return f'"{said}"' if said else None
+    between = RATING_RANGE.search(said)
+    if between and "/" not in between.group(0):
+        return f"{between.group(1)}-{between.group(2)}/10"
+    return f"{ex.severity}/10"
 
 
 #: The check raised when only the NLU model thought a message was an emergency.
@@ -257,7 +295,7 @@ def options_message(assessment: Assessment) -> tuple[str, dict]:
 
 #: What the pain question asks for, in its order: the detail, and whether it is missing.
 PAIN_DETAILS = (("duration", lambda ex: not ex.duration),
-                ("severity", lambda ex: ex.severity is None),
+                ("severity", lambda ex: not rated_in_numbers(ex)),
                 ("aggravators", lambda ex: not ex.aggravators))
 
 
@@ -275,8 +313,8 @@ def concern_summary(ex: Extraction) -> str:
         parts = [label("goals", g) for g in ex.goals]
     text = ", ".join(parts) or label("values", "nothing_said")
     details = []
-    if ex.severity is not None:
-        details.append(f"{ex.severity}/10")
+    if severity_text(ex):
+        details.append(severity_text(ex))
     if ex.duration:
         details.append(ex.duration)
     if ex.surgery:
@@ -395,13 +433,32 @@ NOT_A_SIDE = re.compile(r"\b(?:looks|look|that'?s|thats|sounds|is|it'?s|all|you'
                         re.IGNORECASE)
 
 
+#: A rating or its correction in a message ("a 6 not 8", "not 2/10", "11 out of 10"): left out
+#: when the message is read for concerns, so its "not" negates no concern.
+_RATING_WORDS = re.compile(r"\b(?:(?:is\s+)?not|isn'?t|never)\s+(?:a\s+|an\s+)?\d{1,2}"
+                           r"(?:\s*(?:/|out of)\s*10)?\b|\b\d{1,2}(?:\.\d)?\s*(?:/|out of)\s*10\b|"
+                           r"\b(?:an?|like|maybe|about|around)\s+\d{1,2}\b(?!\s*(?:/|out of|min|hour|day|"
+                           r"week|month|year))", re.IGNORECASE)
+
+
 def _corrected_rating_and_time(concerns: dict | None, text: str) -> dict | None:
-    """"pain is 5 not 3", "it's been going on since january": a newer rating or time."""
+    """"pain is 5 not 3", "it's been going on since january": a newer rating or time;
+    "remove the 3/10": no rating."""
+    from bot.turns import says
+
     said = extract(text)
     duration, _ = duration_in(text) if said.duration is None else (said.duration, None)
     if said.severity is None and duration is None:
         return None
     updated = Extraction.from_dict(concerns)
+    if says("remove", text):  # "remove the 3/10", "take out the 2 weeks"
+        if said.severity is not None:
+            updated.severity = None
+            updated.sources.pop("severity", None)
+        if duration is not None and said.severity is None:
+            updated.duration = None
+            updated.sources.pop("duration", None)
+        return updated.to_dict()
     if said.severity is not None:
         updated.severity = said.severity
         updated.sources["severity"] = {**said.sources.get("severity", {}), "correction": True}
@@ -414,34 +471,58 @@ def _corrected_rating_and_time(concerns: dict | None, text: str) -> dict | None:
 
 
 def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) -> dict | None:
-    """Applies a corrected region or side to the concern it is about."""
+    """Applies a correction of the concerns at the summary: a side ("it's my left shoulder")
+    goes to the concern it is about; "remove foot pain", "not my neck", "my feet don't hurt"
+    take a concern out; "add lower back pain", "my hips too" add one; "actually it's my
+    knee" replaces the main concern. None when the message changes none of them."""
+    from bot.extraction import word_spans
+    from bot.turns import says, says_at
+
     old = Extraction.from_dict(previous)
-    text = NOT_A_SIDE.sub(" ", text or "")
+    text = _RATING_WORDS.sub(" ", NOT_A_SIDE.sub(" ", text or ""))
+    adding, removing = says("add", text), says("remove", text)
     new = extract(text, entities)
-    if not new.conditions and re.search(r"\b(?:too|also|as well|and)\b", text, re.I):
-        # "it's my hips too": a region added at the summary is pain there
-        new = extract(text + ", it hurts", entities)
+    regions = word_spans(text)["body_part"]
+    denied_regions = {m.id for m in regions if says_at("denied_before", text, m.start, m.end)
+                      or says_at("denied_after", text, m.start, m.end)}
+    if removing:  # "remove foot pain please", "take off the knee"
+        gone = {c.id for c in new.conditions}
+        named = {m.id for m in regions}
+        kept = [c for c in old.conditions if c.id not in gone and c.body_part not in named]
+        if len(kept) == len(old.conditions):
+            return None  # "remove the 3/10": no concern to take out
+        old.conditions = kept
+        return old.to_dict()
     sides = re.findall(r"\b(left|right|both)\b", text, re.I)
-    if not new.conditions and not sides:
-        return None
-    if not new.conditions and old.present():
-        region = extract(text + ", it hurts", entities).present()
-        regions_said = {c.body_part for c in region if c.body_part}
-        main = next((c for c in old.present() if c.body_part in regions_said), old.present()[0])
+    known_regions = {c.body_part for c in old.present()}
+    if sides and old.present() and not denied_regions and not new.present() \
+            and all(m.id in known_regions for m in regions):
+        # "it's the right side", "its mostly the right shoulder": the side of a concern
+        side_at = re.search(r"\b(?:left|right|both)\b", text, re.I).start()
+        near = sorted(regions, key=lambda m: abs(m.start - side_at))  # "neck and right shoulder"
+        main = next((c for m in near for c in old.present() if c.body_part == m.id),
+                    old.present()[0])
         was, main.side = main.side, sides[0].lower()
         for other in old.present():  # "a pulled left hamstring": the injury is on that side too
             if other is not main and other.body_part in (None, main.body_part) \
                     and other.side == was and was:
                 other.side = main.side
         return old.to_dict()
-    merged = old
-    for cond in new.present():
-        same_region = [c for c in merged.present() if c.id == cond.id]
-        if not same_region and merged.present() and not re.search(r"\b(?:also|and|too|another)\b", text, re.I):
-            # "actually it's my shoulder, not my neck": the correction replaces the main concern
-            merged.conditions.remove(merged.present()[0])
-    merged = merged.merge(new)
-    return merged.to_dict()
+    denied = {c.id for c in new.conditions if c.status == "negated"}
+    merged = Extraction.from_dict(old.to_dict())
+    merged.conditions = [c for c in merged.conditions
+                         if c.id not in denied and c.body_part not in denied_regions]
+    newly = [c for c in new.present() if c.body_part not in denied_regions]
+    for region in regions:  # "actually it's my knee": pain there, though no pain word was said
+        if region.id not in denied_regions and not any(c.body_part == region.id for c in newly):
+            newly += [c for c in extract(f"my {region.text} hurts").present()
+                      if not any(o.id == c.id and o.body_part == c.body_part
+                                 for o in merged.present())]
+    if not (denied or denied_regions or adding) and newly and merged.present() \
+            and not any(c.id == n.id for n in newly for c in merged.present()):
+        merged.conditions.remove(merged.present()[0])  # the correction replaces the main concern
+    merged = merged.merge(Extraction(conditions=newly))
+    return merged.to_dict() if merged.to_dict() != old.to_dict() else None
 
 
 #: What a form slot holds when the client's own words are taken as the answer after the

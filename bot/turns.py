@@ -61,6 +61,21 @@ def says(kind: str, text: str | None) -> bool:
     return bool(pattern and pattern.search(said))
 
 
+def says_at(kind: str, text: str | None, start: int, end: int) -> bool:
+    """A phrase of `kind` ends right before `start` ("not my| neck") or starts right after
+    `end` (kinds ending in "_after": "feet| dont hurt"), only spaces between."""
+    pattern = _dialogue_phrases().get(kind)
+    if not pattern:
+        return False
+    text = (text or "").lower()
+    if kind.endswith("_after"):
+        rest = text[end:].replace("'", "").replace("\u2019", "")
+        found = pattern.search(rest)
+        return bool(found and not rest[:found.start()].strip())
+    before = text[:start].replace("'", "").replace("\u2019", "")
+    return any(not before[m.end():].strip() for m in pattern.finditer(before))
+
+
 def only_says(kind: str, text: str | None) -> bool:
     """The message is nothing but phrases of `kind` (data/lookups/dialogue.yml) and
     punctuation: "ok thanks!" only says `not_a_name`."""

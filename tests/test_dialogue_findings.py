@@ -285,3 +285,142 @@ async def test_s05_a_yes_is_no_name(answer):
         **RELAX_LIST, "appointment_type": "swedish_60", "requested_slot": "client_name"}))
     assert _slots(events)["client_name"] is None
     assert [m["response"] for m in messages] == ["utter_name_unclear"]
+
+
+# ---- 4. a correction changes what it says and nothing else ---------------------------------
+
+def _concerns(text: str) -> dict:
+    from bot.intake import update_concerns
+
+    return update_concerns(None, text, [], "describe_symptoms").to_dict()
+
+
+def _read(concerns: dict) -> list[tuple]:
+    return [(c["id"], c["body_part"], c["side"]) for c in concerns["conditions"]
+            if c["status"] == "present"]
+
+
+W01 = "my neck and shoulders are killing me, i sit at a desk all day. been like 3 months. right side worse"
+
+
+@pytest.mark.parametrize(("said", "conditions", "severity"), [
+    # w01: the rating changes and the side goes to the shoulder; the neck stays
+    ("pain is a 6 not 8 and its mostly the right shoulder",
+     [("neck_pain", "neck", None), ("shoulder_pain", "shoulder", "right")], 6),
+    ("you dropped the shoulder. its neck and right shoulder",
+     [("neck_pain", "neck", None), ("shoulder_pain", "shoulder", "right")], 8),
+    ("pain is not 2/10!! its 11 out of 10, worst pain ever",
+     [("neck_pain", "neck", None), ("shoulder_pain", "shoulder", "both")], 10),
+    ("remove neck pain please", [("shoulder_pain", "shoulder", "both")], 8),
+    ("my neck doesnt hurt", [("shoulder_pain", "shoulder", "both")], 8),
+    ("remove the 8/10", [("neck_pain", "neck", None), ("shoulder_pain", "shoulder", "both")],
+     None),
+    ("add lower back pain please", [("neck_pain", "neck", None),
+                                    ("shoulder_pain", "shoulder", "both"),
+                                    ("back_pain", "lower_back", None)], 8),
+    ("actually it is my knee, not my neck", [("shoulder_pain", "shoulder", "both"),
+                                             ("knee_pain", "knee", None)], 8),
+])
+def test_a_correction_at_the_summary_changes_only_what_it_says(said, conditions, severity):
+    from bot.intake import correction_updates
+
+    updated = correction_updates({"concerns": _concerns(W01), "client_type": "medical"}, said, [])
+    assert _read(updated["concerns"]) == conditions
+    assert updated["concerns"]["severity"] == severity
+
+
+PREGNANT = "back stuff started around 20 weeks, my lower back and hips ache, my feet swell"
+
+
+async def test_w06_w11_nothing_changed_is_never_updated():
+    from actions.intake_form import ValidateIntakeForm
+
+    slots = {**RELAX_LIST, "concerns": _concerns("i cant sleep, work stress is insane"),
+             "appointment_type": "swedish_60", "client_name": "April May",
+             "contact": "april@example.com", "email": "april@example.com",
+             "preferred_times": "evenings", "requested_slot": "confirm"}
+    events, messages = await run(ValidateIntakeForm(), tracker("remove the 3/10", "correct", slots))
+    assert "utter_updated" not in [m.get("response") for m in messages]
+    assert _slots(events)["confirm"] is None
+
+
+async def test_w06_remove_foot_pain_takes_it_out():
+    from actions.intake_form import ValidateIntakeForm
+
+    slots = {**LYMPH, "concerns": _concerns("my lower back and hips ache and my feet hurt"),
+             "client_name": "Danielle Ruiz", "contact": "(412) 555-0193",
+             "phone": "+14125550193", "preferred_times": "saturdays", "referral": False,
+             "insurance": "Cigna", "requested_slot": "confirm",
+             "recommended_types": ["myofascial_60"], "appointment_type": "myofascial_60"}
+    assert "foot_pain" in [c[0] for c in _read(slots["concerns"])]
+    events, messages = await run(ValidateIntakeForm(), tracker("remove foot pain please",
+                                                               "correct", slots))
+    assert [m.get("response") for m in messages] == ["utter_updated"]
+    assert "foot_pain" not in [c[0] for c in _read(_slots(events)["concerns"])]
+
+
+async def test_w16_adding_a_concern_keeps_the_others_and_the_massage_picked():
+    from actions.intake_form import ValidateIntakeForm
+
+    concerns = _concerns("my upper back between my shoulder blades is constantly tight, my "
+                         "wrists ache from typing and honestly im just stressed")
+    slots = {**RELAX_LIST, "concerns": concerns, "client_type": "relaxation",
+             "appointment_type": "swedish_60", "client_name": "Sam Carter",
+             "contact": "(720) 555-0116", "phone": "+17205550116",
+             "preferred_times": "mon wed fri before 9am", "requested_slot": "confirm"}
+    events, _ = await run(ValidateIntakeForm(), tracker("add lower back pain please", "correct",
+                                                        slots))
+    got = _slots(events)
+    regions = {c[1] for c in _read(got["concerns"])}
+    assert {"upper_back", "lower_back"} <= regions
+    assert got.get("appointment_type", "swedish_60") == "swedish_60"
+    assert got["client_type"] == "relaxation"
+
+
+async def test_w16_a_switch_of_kind_at_the_name_question_is_the_clients_choice():
+    from actions.intake_form import ValidateIntakeForm
+
+    slots = {**RELAX_LIST, "client_type": "medical", "appointment_type": "deep_tissue_60",
+             "recommended_types": ["myofascial_60", "deep_tissue_60", "neuromuscular_60"],
+             "requested_slot": "client_name"}
+    events, _ = await run(ValidateIntakeForm(), tracker(
+        "hmm actually can i do the relaxation one instead, i think i mostly need to chill",
+        "want_relaxation", slots))
+    got = _slots(events)
+    assert got["appointment_type"] == "swedish_60" and got["chosen_kind"] == "relaxation"
+
+
+# ---- 5. the rating is the client's, never invented --------------------------------------
+
+@pytest.mark.parametrize(("said", "severity"), [
+    ("its like 11/10 lol", 10), ("pain is not 2/10!! its 11 out of 10", 10),
+    ("its not 8/10 more like a 6", 6),
+    ("i cant sleep. like at all. maybe 3-4 hrs a night for the last month, work stress is "
+     "insane", None)])
+def test_ratings_over_ten_wrong_ones_and_hours_of_sleep(said, severity):
+    from bot.extraction import extract
+
+    assert extract(said).severity == severity
+
+
+def test_a_rating_in_words_is_shown_in_the_clients_words_and_the_number_asked():
+    from bot.extraction import Extraction
+    from bot.intake import concern_summary, pain_details_message
+
+    ex = Extraction.from_dict(_concerns(W01))
+    assert "8/10" not in concern_summary(ex) and '"killing me"' in concern_summary(ex)
+    response, _ = pain_details_message(ex)
+    assert "severity" in response
+
+
+def test_a_range_is_kept_and_words_never_replace_a_number():
+    from bot.extraction import Extraction
+    from bot.intake import concern_summary, update_concerns
+
+    first = update_concerns(None, "my right shoulder hurts when i spike", [], "describe_symptoms")
+    rated = update_concerns(first.to_dict(), "like a month, 4 or 5", [], None, asked_severity=True)
+    assert rated.severity == 5 and "4-5/10" in concern_summary(rated)
+    later = update_concerns(rated.to_dict(), "none of that. my leg does feel a bit numb sometimes",
+                            [], None, about_the_complaint=False)
+    assert later.severity == 5
+    assert Extraction.from_dict(later.to_dict()).sources["severity"]["text"] == "4 or 5"
