@@ -479,6 +479,9 @@ def test_status_moves_booking_time_clearance_and_notes(client, session):
     assert "left a voicemail" in summary and "2026-12-14 15:30" in summary
     fields = [e.field for e in audit_rows(session, intake_id=intake_id) if e.action in ("change", "note")]
     assert fields == ["clearance_received", "status", "booked_for", "status", "notes"]
+    post(client, f"/staff/intakes/{intake_id}/status", {"status": "declined"}, page=page)
+    session.expire_all()
+    assert staff.review_of(session, intake_id).booked_for is None  # no stale booking time
     assert session.scalar(sa.select(IntakeNote.text)) == "left a voicemail"
 
 

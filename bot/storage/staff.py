@@ -555,6 +555,11 @@ def move_status(session: so.Session, intake: Intake, actor: Actor, status: str,
             review.booked_for = booked_for
             _changed(session, intake, actor, "booked_for", old,
                      booked_for.isoformat(timespec="minutes"))
+    elif review.booked_for is not None and status != intake.status:
+        # moved on from a booking (declined, contacted again): the old time no longer holds
+        _changed(session, intake, actor, "booked_for",
+                 review.booked_for.isoformat(timespec="minutes"), None)
+        review.booked_for = None
     if status != intake.status:
         old, intake.status = intake.status, status
         _changed(session, intake, actor, "status", old, status)
