@@ -46,6 +46,7 @@ Intake bot is running (Ctrl-C stops it):
   Rasa REST channel    http://localhost:${RASA_PORT}/webhooks/rest/webhook
   Rasa socket.io       http://localhost:${RASA_PORT}/socket.io
   Chat widget demo     http://localhost:${WEB_PORT}/   (the tag: http://localhost:${WEB_PORT}/widget.js)
+  Staff review         http://localhost:${WEB_PORT}/staff   (accounts: python -m bot staff add-user EMAIL --role admin)
   Action server        http://localhost:${ACTIONS_PORT}/webhook
   Intake database      ${DATABASE_URL}
 Try: curl -s localhost:${RASA_PORT}/webhooks/rest/webhook -d '{"sender":"me","message":"my neck hurts"}'
