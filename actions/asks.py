@@ -8,7 +8,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.extraction import Extraction
-from bot.intake import assess, options_message, pain_details_message, summary_message
+from bot.intake import (assess, health_screen_message, options_message, pain_details_message,
+                        summary_message)
 from bot.safety import safety_message
 
 
@@ -35,6 +36,21 @@ class ActionAskPainDetails(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         response, values = pain_details_message(Extraction.from_dict(tracker.get_slot("concerns")))
+        dispatcher.utter_message(response=response, **values)
+        return []
+
+
+class ActionAskHealthScreen(Action):
+    """The safety questions, without those the client already answered (they are said back
+    as noted): "fyi im on xarelto" is not asked about again."""
+
+    def name(self) -> Text:
+        return "action_ask_health_screen"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        response, values = health_screen_message(tracker.get_slot("safety"),
+                                                 tracker.get_slot("concerns"))
         dispatcher.utter_message(response=response, **values)
         return []
 

@@ -22,8 +22,8 @@ from bot.intake import (answer_checks, assess, contact_from, contact_text, corre
 from bot.labels import label
 from bot.safety import answer_to_check, safety_message
 from bot.storage.sms import sms_number_on_file
-from bot.turns import (answers_the_question, confirms, only_says, plainly_a_question,
-                       takes_over)
+from bot.turns import (answer_part, answers_the_question, confirms, only_says, phrase_said,
+                       plainly_a_question, takes_over)
 
 # Slots whose answers are names, numbers or corrections, not a description of concerns.
 NOT_CONCERNS = {"client_name", "contact", "confirm"}
@@ -59,9 +59,19 @@ def _number_on_file(tracker: Tracker, events: list) -> list:
 
 def _answering(tracker: Tracker, slot: str) -> bool:
     """True when this user message answers the question the form asked for `slot`: it is,
-    unless it is plainly a question, stop, start over or an emergency (bot.turns)."""
+    unless it is plainly a question, stop, start over or an emergency (bot.turns); a message
+    that answers and asks ("no none of those. do you take insurance?") answers too."""
     text, _, intent = _message(tracker)
-    return tracker.get_slot("requested_slot") == slot and answers_the_question(intent, text)
+    return tracker.get_slot("requested_slot") == slot and (
+        answers_the_question(intent, text) or bool(_answer_text(tracker)) and not takes_over(intent))
+
+
+def _answer_text(tracker: Tracker) -> str:
+    """The words that answer the question asked: the whole message, or, when it also asks a
+    question of its own, the sentences that do not ("sports one. do i need a parent there?"
+    -> "sports one."), while the question is answered by its rule."""
+    text, _, intent = _message(tracker)
+    return text if answers_the_question(intent, text) else answer_part(text)
 
 
 class ValidateIntakeForm(FormValidationAction):
@@ -164,8 +174,7 @@ class ValidateIntakeForm(FormValidationAction):
     async def extract_concerns(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
         text, entities, intent = _message(tracker)
-        if tracker.get_slot("requested_slot") in NOT_CONCERNS | {"emergency_check"} \
-                or takes_over(intent):
+        if tracker.get_slot("requested_slot") in NOT_CONCERNS or takes_over(intent):
             return {}
         previous = tracker.get_slot("concerns")
         asked = tracker.get_slot("requested_slot") == "pain_details"
@@ -183,8 +192,8 @@ class ValidateIntakeForm(FormValidationAction):
             found = update_concerns(
                 previous, text, entities, intent, asked_severity=asked, message=number,
                 picking_a_treatment=tracker.get_slot("requested_slot") == "appointment_type",
-                about_the_complaint=tracker.get_slot("requested_slot") in (None, "concerns",
-                                                                           "pain_details"))
+                about_the_complaint=tracker.get_slot("requested_slot") in (
+                    None, "concerns", "pain_details", "emergency_check"))
         updated = found.to_dict()
         if previous is None and tracker.get_slot("requested_slot") in (None, "concerns"):
             return {"concerns": updated}  # validated: an empty one gets a clear re-ask
@@ -243,10 +252,10 @@ class ValidateIntakeForm(FormValidationAction):
 
     # -- medical details ---------------------------------------------------------------
     async def extract_pain_details(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return {"pain_details": _message(tracker)[0]} if _answering(tracker, "pain_details") else {}
+        return {"pain_details": _answer_text(tracker)} if _answering(tracker, "pain_details") else {}
 
     async def extract_health_screen(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return {"health_screen": _message(tracker)[0]} if _answering(tracker, "health_screen") else {}
+        return {"health_screen": _answer_text(tracker)} if _answering(tracker, "health_screen") else {}
 
     def validate_pain_details(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         return {"pain_details": value}  # any answer will do: extraction reads it with the concerns
@@ -258,7 +267,7 @@ class ValidateIntakeForm(FormValidationAction):
     async def extract_appointment_type(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if not _answering(tracker, "appointment_type"):
             return {}
-        return {"appointment_type": _message(tracker)[0] or " "}
+        return {"appointment_type": _answer_text(tracker) or " "}
 
     def validate_appointment_type(self, value: Any, dispatcher: CollectingDispatcher,
                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -276,7 +285,7 @@ class ValidateIntakeForm(FormValidationAction):
                     "recommended_types": [t.id for t in assessment.recommended]}
         # In the order the list showed them: "the first one" is option 1 of that list.
         offered = catalogue.offered_types(tracker.get_slot("recommended_types"))
-        if plainly_a_question(text) and offered:
+        if plainly_a_question(text) and offered and not _picks_one(answer_part(text), offered):
             # "what's the difference between 1 and 2?": what each is, then the same question
             asked_about = catalogue.options_asked_about(text, offered)
             dispatcher.utter_message(response="utter_option_details", details="\n".join(
@@ -306,7 +315,7 @@ class ValidateIntakeForm(FormValidationAction):
         # "Raman") and knows no name that is also a word (Park, Hope, Will).
         if not _answering(tracker, "client_name"):
             return {}
-        return {"client_name": _message(tracker)[0]}
+        return {"client_name": _answer_text(tracker)}
 
     def validate_client_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         changed = _changed_treatment(str(value or ""), tracker)
@@ -359,12 +368,13 @@ class ValidateIntakeForm(FormValidationAction):
             return {}
         if contact_from(text, []) and not says_when(text) or _changed_treatment(text, tracker):
             return {}  # a contact fix (extract_contact) or a switch of treatment, no times
-        return {"preferred_times": latest_times(text)[:200] or None}
+        return {"preferred_times": latest_times(_answer_text(tracker).strip())[:200] or None}
 
     async def extract_referral(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        text, _, intent = _message(tracker)
+        _, _, intent = _message(tracker)
         if not _answering(tracker, "referral"):
             return {}
+        text = _answer_text(tracker)
         said = referral_in(text)
         provider = referral_provider(text)
         if said is None and re.search(r"^\W*(?:no|nope|nah|n)\b|\bnot (?:really|referred|"
@@ -375,12 +385,21 @@ class ValidateIntakeForm(FormValidationAction):
             said = True
         if said is None and intent == "deny":
             said = False
+        if not provider and phrase_said("not_a_referrer", text) and said is not False:
+            said = False  # "my coach kind of, does that count": no referral, noted below
         return {} if said is None else {"referral": said}
 
     def validate_referral(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         """Yes or no, and who referred the client when they say (rasa-sdk keeps only the
-        validated slots, so the provider is set here)."""
-        provider = referral_provider(_message(tracker)[0]) if value is True else None
+        validated slots, so the provider is set here). A coach or a friend who suggested
+        massage is no referral for insurance: the client is told so, and it is noted."""
+        text = _answer_text(tracker)
+        provider = referral_provider(text) if value is True else None
+        who = phrase_said("not_a_referrer", text) if value is False else None
+        if who and not referral_provider(text):
+            dispatcher.utter_message(response="utter_referral_not_medical", who=who)
+            return {"referral": False, "referral_provider": label("values", "suggested_by")
+                    .format(who=who)}
         return {"referral": value, **({"referral_provider": provider} if provider else {})}
 
     async def extract_insurance(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -525,8 +544,9 @@ def _said_early(tracker: Tracker, text: str) -> Dict[Text, Any]:
     """A referral, an insurer or a name said before its question ("Hi, I'm Laura Chen, Dr.
     Kim referred me, I have Aetna"): kept, so the client is not asked again."""
     found: Dict[Text, Any] = {}
-    if plainly_a_question(text):
-        return found  # "do I need a referral?" says nothing about having one
+    text = answer_part(text)  # "do I need a referral?" says nothing about having one
+    if not text:
+        return found
     if tracker.get_slot("referral") is None and tracker.get_slot("requested_slot") != "referral":
         said = referral_in(text)
         if said is not None:
@@ -555,6 +575,12 @@ def _said_early(tracker: Tracker, text: str) -> Dict[Text, Any]:
 
 #: Questions whose answer may also say when the client can come.
 TIMES_SAID_EARLY = ("appointment_type", "client_name", "contact")
+
+
+def _picks_one(text: str, offered: list) -> bool:
+    """The words pick one of the listed options, whole or in one of their clauses."""
+    return bool(text) and any(catalogue.find_appointment_type(part, offered)
+                              for part in [text, *_clauses(text)])
 
 
 def _clauses(text: str) -> list[str]:

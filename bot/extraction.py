@@ -30,7 +30,7 @@ _NUMBER_REPAIR = WordRepair(NUMBER_WORDS)
 SEVERITY_LEVEL = re.compile(r"\b(?:pain|level|scale|rate it|rating|about|like|say|maybe|around|roughly|probably|prob|its|it's|solid|easily)\s+(?:is\s+|at\s+)?(?:a\s+|an\s+)?(\d{1,2}|" + "|".join(w for w in NUMBER_WORDS if w != "one") + r")(?:ish)?\b(?![:.]\d)(?!\s*(?:day|week|month|year|min|hour|am|pm|%|yr|wk|mo|mth|time|x\b|years old|yo\b))(?!\s*(?:-|to|or)\s*\d{1,2}\s*(?:hr|hour|day|week|month|year|min|am|pm|time|x\b))")
 DURATION = re.compile(
     r"\b(?:for\s+(?:the\s+)?(?:past|last)\s+|for\s+(?:about\s+|almost\s+|over\s+|like\s+)?|"
-    r"(?:past|last|about|almost|nearly|over)\s+)?"
+    r"(?:past|last|about|almost|nearly|over|like)\s+)?"
     r"(?:\d+(?:ish)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|"
     r"a (?:couple|cuple|coupl|coupla)(?: of)?|(?:couple|cuple|coupl|coupla|cpl)(?: of)?)"
     r"\s*(?:day|week|wk|month|mo|mnth|mnoth|mth|year|yr)s?\b(?:\s+ago)?"
@@ -307,7 +307,8 @@ _ACTIVITY_BEFORE = re.compile(r"\b(?:stand|standing|sit|sitting|walk|walking|dri
 
 #: "been like this since jan": a sentence about the complaint just named.
 _REFERS_BACK = re.compile(r"\b(?:like this|like that|it'?s been|its been|it has been|been going on|"
-                          r"going on for|started|began|had it|had this)\b")
+                          r"going on for|started|began|had it|had this|been)\b"
+                          r"|\b\d{1,2}\s*(?:/|out of)\s*10\b")  # "been like 3 months", "4/10 for 2 weeks"
 #: "2-3x a wk", "twice a month": how often, not how long.
 _HOW_OFTEN_BEFORE = re.compile(r"(?:\d\s*x|\btimes?|\bonce|\btwice)\s*$")
 #: "no surgeries recently", "haven't had one in over a year": nothing has gone on that long.

@@ -307,6 +307,29 @@ def pain_details_message(ex: Extraction) -> tuple[str, dict]:
         {"concern": concern_summary(ex)}
 
 
+def health_screen_message(screened: dict | None, concerns: dict | None) -> tuple[str, dict]:
+    """The safety questions (data/labels.yml health_questions), without the ones the client
+    already answered ("fyi im on xarelto", "I'm 24 weeks pregnant", a dated surgery): those
+    are said back as noted. A domain.yml response and its values."""
+    said = set((screened or {}).get("red_flags") or []) | set((screened or {}).get("cautions") or [])
+    surgery = bool((Extraction.from_dict(concerns).surgery or {}))
+    questions = labels("health_questions")
+    told = [q for q in questions.values()
+            if said & set(q.get("flags") or []) or (q.get("surgery") and surgery)]
+    if not told:
+        return "utter_ask_health_screen", {}
+    rest = [q["ask"] for q in questions.values() if q not in told]
+    return "utter_ask_health_screen_rest", {
+        "noted": _listed([q["noted"] for q in told], "and"),
+        "questions": _listed(rest, "or")}
+
+
+def _listed(items: list[str], last: str) -> str:
+    if len(items) <= 2:
+        return f" {last} ".join(items)
+    return ", ".join(items[:-1]) + f", {last} " + items[-1]
+
+
 def concern_summary(ex: Extraction) -> str:
     parts = [describe_condition(c) for c in ex.present()]
     if not parts:

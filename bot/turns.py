@@ -61,6 +61,14 @@ def says(kind: str, text: str | None) -> bool:
     return bool(pattern and pattern.search(said))
 
 
+def phrase_said(kind: str, text: str | None) -> str | None:
+    """The first phrase of `kind` (data/lookups/dialogue.yml) the message says, as listed."""
+    pattern = _dialogue_phrases().get(kind)
+    found = pattern.search((text or "").lower().replace("'", "").replace("\u2019", "")) \
+        if pattern else None
+    return " ".join(found.group(0).split()) if found else None
+
+
 def says_at(kind: str, text: str | None, start: int, end: int) -> bool:
     """A phrase of `kind` ends right before `start` ("not my| neck") or starts right after
     `end` (kinds ending in "_after": "feet| dont hurt"), only spaces between."""
@@ -132,6 +140,16 @@ def plainly_a_question(text: str | None) -> bool:
 #: Words that make a short opener a question ("will you", "can u", "is it") and stand in no name.
 _QUESTION_PARTNERS = frozenset("you u ya i it we they this that there what which when how "
                                "where who why much many long".split())
+
+
+def answer_part(text: str | None) -> str:
+    """The sentences of a message that are no question ("no none of those. do you take
+    insurance? i have kaiser" -> "no none of those. i have kaiser"; "2. and is it covered by
+    car insurance?" -> "2."): what answers the question the bot asked while the client asks
+    one of their own. "" when every sentence asks."""
+    sentences = re.split(r"(?<=[.!?])\s+", (text or "").strip())
+    kept = [s for s in sentences if s and not plainly_a_question(s)]
+    return " ".join(kept) if re.search(r"\w", " ".join(kept)) else ""
 
 
 def takes_over(intent: str | None) -> bool:

@@ -424,3 +424,105 @@ def test_a_range_is_kept_and_words_never_replace_a_number():
                             [], None, about_the_complaint=False)
     assert later.severity == 5
     assert Extraction.from_dict(later.to_dict()).sources["severity"]["text"] == "4 or 5"
+
+
+# ---- 6. what the client said is not asked again ---------------------------------------
+
+@pytest.mark.parametrize(("said", "duration"), [
+    (W01, "like 3 months"),
+    ("i have a rash on my lower back, red n itchy, but my back also hurts from gardening. "
+     "4/10 for 2 weeks", "for 2 weeks")])
+def test_w01_s03_how_long_said_with_the_concern(said, duration):
+    from bot.extraction import extract
+
+    assert extract(said).duration == duration
+
+
+async def test_w08_how_long_said_in_the_answer_to_is_this_happening_now():
+    from actions.intake_form import ValidateIntakeForm
+
+    concerns = _concerns("dentist says i clench my jaw at night and i get tension headaches "
+                         "like 3x a week. also my neck is stiff")
+    slots = {"concerns": concerns, "client_type": "medical", "requested_slot": "emergency_check",
+             "safety": {**BOOK, "checks": ["sudden_severe_headache"], "check_answers": {}}}
+    events, _ = await run(ValidateIntakeForm(), tracker(
+        "no, ive had them for like 2 years, not worse, dont have one right now", "deny", slots))
+    assert _slots(events)["concerns"]["duration"] == "for like 2 years"
+
+
+@pytest.mark.parametrize(("first", "noted", "not_asked"), [
+    ("lower back pain on the left side, been 2 wks, 6/10. fyi im on xarelto for afib",
+     "the blood thinner", "blood thinners"),
+    ("Hi! I'm 24 weeks pregnant and my lower back and hips are so achy", "your pregnancy",
+     "a pregnancy"),
+    ("hey my whole body aches and ive got a fever of 101 since yesterday", "the fever",
+     "a fever or infection"),
+])
+async def test_w12_w06_w13_the_safety_questions_skip_what_was_said(first, noted, not_asked):
+    from actions.asks import ActionAskHealthScreen
+    from bot import safety
+
+    slots = {"concerns": _concerns(first), "safety": safety.screen(first).as_dict()}
+    _, messages = await run(ActionAskHealthScreen(), tracker(first, "describe_symptoms", slots))
+    [text] = said(messages)
+    assert noted in text and not_asked not in text and "blood clot" in text
+
+
+async def test_the_safety_questions_in_full_when_nothing_was_said():
+    from actions.asks import ActionAskHealthScreen
+
+    _, messages = await run(ActionAskHealthScreen(), tracker("my back hurts", "describe_symptoms",
+                                                             {"safety": BOOK}))
+    assert [m["response"] for m in messages] == ["utter_ask_health_screen"]
+
+
+async def test_w04_a_referral_said_with_a_question_is_not_asked_again():
+    from actions.intake_form import ValidateIntakeForm
+
+    first = ("Hello. I had a total knee replacement on my right knee 6 weeks ago and my physical "
+             "therapist suggested massage for the scar tissue and the tightness in my thigh. Is "
+             "that something you do?")
+    events, _ = await run(ValidateIntakeForm(), tracker(first, "describe_symptoms",
+                                                        {"requested_slot": None}))
+    assert _slots(events)["referral"] is True
+
+
+async def test_w16_an_answer_with_a_question_keeps_the_answer():
+    from actions.intake_form import ValidateIntakeForm
+
+    slots = {**RELAX_LIST, "client_type": "medical", "concerns": _concerns("my wrists ache"),
+             "pain_details_given": True, "health_screen": None, "requested_slot": "health_screen"}
+    events, _ = await run(ValidateIntakeForm(), tracker(
+        "no none of those. do you take insurance? i have kaiser", "ask_insurance", slots))
+    got = _slots(events)
+    assert got["health_screen"] == "no none of those. i have kaiser"
+    assert got["insurance"] == "Kaiser Permanente"
+    assert got["requested_slot"] == "appointment_type"
+
+
+@pytest.mark.parametrize(("said", "picked"), [
+    ("sports one. do i need a parent there since im under 18?", "sports_60"),
+    ("2. and is it covered by car insurance? its a PIP claim", "deep_tissue_60")])
+async def test_w15_s02_a_choice_with_a_question_is_kept(said, picked):
+    from actions.intake_form import ValidateIntakeForm
+
+    slots = {**RELAX_LIST, "client_type": "medical", "concerns": _concerns("my shoulder hurts"),
+             "recommended_types": ["neuromuscular_60", "deep_tissue_60", "sports_60"]}
+    events, _ = await run(ValidateIntakeForm(), tracker(said, "ask_insurance", slots))
+    assert _slots(events)["appointment_type"] == picked
+
+
+async def test_w15_a_coach_is_no_referral_and_the_client_is_told_why():
+    from actions.intake_form import ValidateIntakeForm
+
+    slots = {**RELAX_LIST, "client_type": "medical", "concerns": _concerns("my shoulder hurts"),
+             "appointment_type": "sports_60", "client_name": "Kayla Nguyen",
+             "pain_details_given": True,
+             "contact": "(925) 555-0103", "phone": "+19255550103", "preferred_times": "4pm",
+             "requested_slot": "referral"}
+    events, messages = await run(ValidateIntakeForm(), tracker(
+        "my coach kind of, does that count", "affirm", slots))
+    got = _slots(events)
+    assert got["referral"] is False and "coach" in got["referral_provider"]
+    assert got["requested_slot"] == "insurance"
+    assert "licensed provider" in said(messages)[0]
