@@ -84,6 +84,105 @@ def get_settings() -> Settings:
     )
 
 
+#: The production profile's databases when DATABASE_URL / TRACKER_STORE_URL are unset.
+PROD_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+
+
+@dataclass(frozen=True)
+class ProdSettings:
+    """The production profile (`make prod`, bot/prod, README "Production"): where nginx
+    listens, the servers behind it (loopback only), nginx's limits, the shared stores."""
+    #: the public name: in the URLs, the widget's origin and the self-signed certificate
+    host: str = "localhost"
+    #: the address nginx listens on (every interface: it is the one public face)
+    listen: str = "0.0.0.0"
+    https_port: int = 8443
+    #: plain HTTP, which only redirects to HTTPS
+    http_port: int = 8080
+    rasa_ports: tuple[int, ...] = (5006, 5007)
+    action_ports: tuple[int, ...] = (5056, 5057)
+    #: nginx on loopback in front of the action servers: the Rasa servers' one action URL
+    action_balancer_port: int = 5058
+    web_port: int = 8001
+    web_workers: int = 2
+    database_url: str = f"{PROD_POSTGRES}/intake_prod"
+    tracker_store_url: str = f"{PROD_POSTGRES}/tracker_prod"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    #: a real certificate and key (PEM); unset: a self-signed one made under var/prod/tls
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    #: nginx's per-client limits (requests per second, burst); past them 429
+    chat_rate: str = "10r/s"
+    chat_burst: int = 20
+    sms_rate: str = "30r/s"
+    sms_burst: int = 60
+    web_rate: str = "20r/s"
+    web_burst: int = 60
+    connections_per_client: int = 50
+    #: client addresses (CIDR) nginx does not limit, e.g. a monitoring host
+    rate_exempt: tuple[str, ...] = ()
+    #: proxies in front of nginx (CIDR) whose X-Forwarded-For names the client
+    trusted_proxies: tuple[str, ...] = ()
+    #: the largest request body nginx passes on (413 past it)
+    max_body: str = "64k"
+    #: Strict-Transport-Security max-age; None: a year with a configured certificate, none
+    #: with the self-signed one (HSTS on localhost would stick to every local port)
+    hsts_seconds: int | None = None
+    workdir: str = "var/prod"
+    nginx: str = "nginx"
+    #: the user of nginx's worker processes when it is started as root
+    nginx_user: str = "www-data"
+
+    @property
+    def public_url(self) -> str:
+        port = "" if self.https_port == 443 else f":{self.https_port}"
+        return f"https://{self.host}{port}"
+
+
+def _words(text: str | None) -> tuple[str, ...]:
+    return tuple((text or "").replace(",", " ").split())
+
+
+def get_prod_settings() -> ProdSettings:
+    """The production profile's settings from the environment (PROD_*, WEB_WORKERS and the
+    contract's DATABASE_URL, TRACKER_STORE_URL, REDIS_URL, whose defaults here are PostgreSQL
+    and Redis on this machine)."""
+    env, d = os.environ, ProdSettings
+    number = lambda name, default: int(env.get(name) or default)  # noqa: E731
+    ports = lambda name, default: tuple(int(p) for p in _words(env.get(name))) or default  # noqa: E731
+    hsts = env.get("PROD_HSTS_SECONDS")
+    return ProdSettings(
+        host=env.get("PROD_HOST") or d.host,
+        listen=env.get("PROD_LISTEN") or d.listen,
+        https_port=number("PROD_HTTPS_PORT", d.https_port),
+        http_port=number("PROD_HTTP_PORT", d.http_port),
+        rasa_ports=ports("PROD_RASA_PORTS", d.rasa_ports),
+        action_ports=ports("PROD_ACTION_PORTS", d.action_ports),
+        action_balancer_port=number("PROD_ACTION_BALANCER_PORT", d.action_balancer_port),
+        web_port=number("PROD_WEB_PORT", d.web_port),
+        web_workers=number("WEB_WORKERS", d.web_workers),
+        database_url=env.get("DATABASE_URL") or d.database_url,
+        tracker_store_url=env.get("TRACKER_STORE_URL") or d.tracker_store_url,
+        redis_url=env.get("REDIS_URL") or d.redis_url,
+        tls_cert=env.get("PROD_TLS_CERT") or None,
+        tls_key=env.get("PROD_TLS_KEY") or None,
+        chat_rate=env.get("PROD_CHAT_RATE") or d.chat_rate,
+        chat_burst=number("PROD_CHAT_BURST", d.chat_burst),
+        sms_rate=env.get("PROD_SMS_RATE") or d.sms_rate,
+        sms_burst=number("PROD_SMS_BURST", d.sms_burst),
+        web_rate=env.get("PROD_WEB_RATE") or d.web_rate,
+        web_burst=number("PROD_WEB_BURST", d.web_burst),
+        connections_per_client=number("PROD_CONNECTIONS_PER_CLIENT", d.connections_per_client),
+        rate_exempt=_words(env.get("PROD_RATE_EXEMPT")),
+        trusted_proxies=_words(env.get("PROD_TRUSTED_PROXIES")),
+        max_body=env.get("PROD_MAX_BODY") or d.max_body,
+        hsts_seconds=int(hsts) if hsts else None,
+        workdir=env.get("PROD_WORKDIR") or d.workdir,
+        nginx=env.get("NGINX") or d.nginx,
+        nginx_user=env.get("PROD_NGINX_USER") or d.nginx_user,
+    )
+
+
 def web_secret_key(path: Path = SECRET_KEY_FILE) -> str:
     """The project's secret: WEB_SECRET_KEY, else the one kept in var/, made on first use.
 

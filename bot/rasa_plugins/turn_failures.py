@@ -1,4 +1,11 @@
-"""A REST turn that failed answers 503 with a reason, not 200 and an empty list.
+"""A turn the stores cannot serve fails visibly; a database restart costs no turn.
+
+Rasa wraps the tracker store in `FailSafeTrackerStore`: when the database cannot read a
+conversation it hands the turn an empty one (the client is greeted as new, mid-intake) and
+when it cannot save, it keeps the events in a memory store nobody reads back. Either way the
+message is lost while the client is told something. Here both errors fail the turn instead.
+Rasa's tracker engine also gets `pool_pre_ping`: after a PostgreSQL restart its pooled
+connections are dead, and without the ping the first turn on each would fail.
 
 Rasa's REST channel catches any error of a turn (the lock store or the tracker store
 unreachable, say), logs it and answers 200 with the messages collected so far, usually none:
@@ -52,12 +59,31 @@ def reason(error: BaseException) -> str:
     return "the message could not be handled"
 
 
+def _tracker_error_fails_the_turn(self, error: Exception) -> None:
+    logger.error("the tracker store failed (%s): the turn fails rather than go on without "
+                 "the conversation", type(error).__name__)
+    raise error
+
+
+def _with_pre_ping(create_engine_kwargs):
+    def kwargs_with_pre_ping(url):
+        return {**create_engine_kwargs(url), "pool_pre_ping": True}
+    kwargs_with_pre_ping.pre_ping = True
+    return kwargs_with_pre_ping
+
+
 def install(app) -> None:
+    from rasa.core import tracker_store
     from rasa.core.agent import Agent
     from sanic import response
 
     if not getattr(Agent.handle_message, "notes_failures", False):
         Agent.handle_message = _remember_failures(Agent.handle_message)
+    fail_safe = tracker_store.FailSafeTrackerStore
+    fail_safe.on_tracker_store_retrieve_error = _tracker_error_fails_the_turn
+    fail_safe.on_tracker_store_error = _tracker_error_fails_the_turn
+    if not getattr(tracker_store.create_engine_kwargs, "pre_ping", False):
+        tracker_store.create_engine_kwargs = _with_pre_ping(tracker_store.create_engine_kwargs)
 
     @app.middleware("request")
     async def _forget_failure(request):
