@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test train spacy validate bench simulate lock clean web-assets
+.PHONY: help setup run test train spacy validate bench simulate lock clean web-assets prod bench-prod
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,8 +39,8 @@ train: $(VENV)/.installed spacy ## train the Rasa model if data or config change
 run: setup ## serve Rasa (5005), the action server (5055) and the web app (8000) on SQLite under var/
 	@scripts/serve.sh
 
-test: setup ## run every test (pytest: units, rasa data validate, rasa test, end to end)
-	$(PY) -m pytest
+test: setup ## run every test (pytest: units, rasa data validate, rasa test, end to end, production profile)
+	$(PY) -m pytest --durations=15
 
 validate: $(VENV)/.installed ## rasa data validate
 	$(VENV)/bin/rasa data validate --data data/nlu data/rules data/stories
@@ -48,6 +48,12 @@ validate: $(VENV)/.installed ## rasa data validate
 bench: setup ## the safety screen on 100 KB messages, then the stack against a bare `rasa init` bot
 	$(PY) -m bench.screen_bench
 	$(PY) bench/bench.py
+
+prod: setup ## the production profile: nginx (TLS, :8443), 2 Rasa + 2 action servers, gunicorn, PostgreSQL, Redis
+	$(PY) -m bot.prod run
+
+bench-prod: setup ## turns/s and p50/p95 through the production profile, 10 and 50 at once, 1 and 2 Rasa servers
+	$(PY) bench/bench_prod.py
 
 simulate: setup ## 300 simulated client conversations through the real stack, with figures
 	$(PY) -m sim.simulator --conversations 300 --seed 1

@@ -2,6 +2,7 @@
 the database engines' options and reuse, the endpoints file, the atomic Redis lock store."""
 from __future__ import annotations
 
+import shutil
 import threading
 import uuid
 
@@ -175,3 +176,48 @@ def test_an_unreachable_redis_is_a_lock_error_and_a_finished_turn_stands(caplog)
         store.issue_ticket("someone")
     store.cleanup("someone", 0)  # no error: the ticket would expire by itself
     assert "the Redis lock store at 127.0.0.1:1/0 does not answer" in caplog.text
+
+
+# ---- nginx's configuration and the certificate ----------------------------------------------
+
+def test_the_rendered_nginx_configuration_is_one_nginx_accepts(tmp_path):
+    import dataclasses
+
+    from bot.config import ProdSettings
+    from bot.prod import certificate, nginx
+
+    settings = dataclasses.replace(ProdSettings(), rate_exempt=("127.0.0.1", "10.0.0.0/8"),
+                                   trusted_proxies=("192.0.2.0/24",), max_body="32k",
+                                   https_port=9443, http_port=9080)
+    cert, key = certificate.ensure_certificate(tmp_path / "tls", settings.host)
+    text = nginx.render(settings, tmp_path, cert, key, self_signed=True)
+    assert "limit_req_status 429;" in text and "client_max_body_size 32k;" in text
+    assert "        10.0.0.0/8 0;" in text and "set_real_ip_from 192.0.2.0/24;" in text
+    assert "hash $binary_remote_addr consistent;" in text
+    assert "Strict-Transport-Security" not in text  # not with a self-signed certificate
+    assert "return 301 https://localhost:9443$request_uri;" in text
+    # one server line per Rasa server in both upstreams, on loopback
+    assert text.count("server 127.0.0.1:5006 ") == 2 and text.count("server 127.0.0.1:5007 ") == 2
+    narrowed = nginx.render(settings, tmp_path, cert, key, rasa_ports=(5006,))
+    assert "127.0.0.1:5007" not in narrowed
+    binary = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    assert binary, "nginx is needed: apt-get install -y nginx"
+    nginx.check(binary, nginx.write_config(text, tmp_path), tmp_path)
+
+
+def test_the_self_signed_certificate_is_made_once_per_host_and_a_configured_one_wins(tmp_path):
+    from cryptography import x509
+
+    from bot.prod import certificate
+
+    cert, key = certificate.ensure_certificate(tmp_path, "chat.clinic.example")
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    made = cert.read_bytes()
+    names = x509.load_pem_x509_certificate(made).extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value
+    assert {"chat.clinic.example", "localhost"} <= set(names.get_values_for_type(x509.DNSName))
+    assert certificate.ensure_certificate(tmp_path, "chat.clinic.example")[0].read_bytes() == made
+    assert certificate.ensure_certificate(tmp_path, "other.example")[0].read_bytes() != made
+    assert certificate.ensure_certificate(tmp_path, "x", str(cert), str(key)) == (cert, key)
+    with pytest.raises(ValueError):
+        certificate.ensure_certificate(tmp_path, "x", str(cert), None)

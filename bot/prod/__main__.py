@@ -24,6 +24,7 @@ def run() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, terminate)  # also when started with SIGINT ignored (`... &`)
     try:
         print("starting the production profile (nginx, 2 Rasa servers, 2 action servers, "
               "gunicorn; PostgreSQL, Redis)...", flush=True)
