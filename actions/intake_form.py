@@ -96,6 +96,10 @@ class ValidateIntakeForm(FormValidationAction):
         """
         events = await super().get_validation_events(dispatcher, tracker, domain)
         text, _, intent = _message(tracker)
+        if tracker.get_slot("awaiting_followup"):
+            # "lol sorry. i just want a relaxing massage" after "write your message in one go":
+            # the intake, not a message for staff
+            events.append(SlotSet("awaiting_followup", False))
         if takes_over(intent):
             return events
         slots = {**tracker.current_slot_values(),

@@ -53,6 +53,12 @@ def _dialogue_phrases() -> dict[str, re.Pattern]:
         for kind, words in data.items() if words}
 
 
+def phrase_pattern(kind: str) -> re.Pattern:
+    """The phrases of `kind` (data/lookups/dialogue.yml) as one pattern over lowercase text
+    without apostrophes."""
+    return _dialogue_phrases().get(kind) or re.compile(r"(?!x)x")
+
+
 def says(kind: str, text: str | None) -> bool:
     """The message has one of the phrases of `kind` in data/lookups/dialogue.yml
     ("not_an_emergency", "wants_to_book", ...), apostrophes left out."""
@@ -82,6 +88,17 @@ def says_at(kind: str, text: str | None, start: int, end: int) -> bool:
         return bool(found and not rest[:found.start()].strip())
     before = text[:start].replace("'", "").replace("\u2019", "")
     return any(not before[m.end():].strip() for m in pattern.finditer(before))
+
+
+def about_the_request(text: str | None) -> bool:
+    """After the client's request is stored: "did my request go through?", "can i change it
+    to the 90 min one?" (data/lookups/dialogue.yml request_status, change_request)."""
+    return says("request_status", text) or says("change_request", text)
+
+
+def has_words(text: str | None) -> bool:
+    """The message has a letter or a digit: not only emoji or punctuation ("👍", "??")."""
+    return bool(re.search(r"[^\W_]", text or ""))
 
 
 def only_says(kind: str, text: str | None) -> bool:
@@ -193,10 +210,15 @@ _CALLBACK = re.compile(
     r"(?:have|can) (?:someone|somebody|staff) (?:call|contact|phone|ring))\b", re.IGNORECASE)
 
 
+def gives_contact(text: str | None) -> bool:
+    """The message has a phone number or an email in it (seven digits or more, or an @)."""
+    return "@" in (text or "") or len(re.findall(r"\d", text or "")) >= 7
+
+
 def wants_a_callback(text: str | None) -> bool:
     """"call me", "can I talk to a person": a message for staff to call back. Not "call me
     on 206 878 0680", which answers the contact question."""
     text = text or ""
-    if "@" in text or len(re.findall(r"\d", text)) >= 7:
+    if gives_contact(text):
         return False
     return bool(_CALLBACK.search(text))

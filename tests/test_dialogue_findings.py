@@ -526,3 +526,127 @@ async def test_w15_a_coach_is_no_referral_and_the_client_is_told_why():
     assert got["referral"] is False and "coach" in got["referral_provider"]
     assert got["requested_slot"] == "insurance"
     assert "licensed provider" in said(messages)[0]
+
+
+# ---- 9. the emergency answer first, and the crisis line where it belongs -------------------
+
+def test_s08_an_sms_reply_with_the_emergency_answer_leaves_the_greeting_out():
+    from bot.labels import response_text
+    from bot.sms.replies import sms_parts
+    from bot.sms.texts import is_emergency_answer
+
+    greeting, emergency = response_text("utter_greet"), response_text("utter_emergency")
+    parts = sms_parts([greeting, emergency, "Reply HELP for help, STOP to opt out."],
+                      urgent=is_emergency_answer)
+    assert parts[0] == emergency.strip() and not any("find the right massage" in p for p in parts)
+    assert "STOP" in parts[-1]
+    assert sms_parts([greeting], urgent=is_emergency_answer) == [greeting.strip()]
+
+
+async def test_w02_the_rest_reply_puts_the_emergency_answer_first():
+    from bot.rasa_plugins.rest_channel import UrgentFirstCollector
+
+    collector = UrgentFirstCollector()
+    await collector.send_response("c", {"text": "Hi! I'm the intake assistant",
+                                        "utter_action": "utter_greet"})
+    await collector.send_response("c", {"text": "This needs urgent medical help now",
+                                        "utter_action": "utter_emergency"})
+    assert [m["text"] for m in collector.ordered()] == ["This needs urgent medical help now"]
+
+
+def test_chest_pain_and_stroke_get_911_and_the_crisis_line_goes_with_a_crisis():
+    from bot.labels import response_text
+
+    assert "911" in response_text("utter_emergency") and "988" not in response_text("utter_emergency")
+    crisis = response_text("utter_emergency_crisis")
+    assert crisis.index("988") < crisis.index("911")
+    assert "988" in response_text("utter_emergency_general")  # only the model knows it is one
+
+
+@pytest.mark.stack
+def test_w02_an_emergency_in_the_first_message_is_answered_first_without_the_greeting(stack):
+    sender = stack.new_sender()
+    replies = stack.say(sender, "hi i wanted to book a massage for my upper back, its been "
+                                "tight. also about an hour ago i started getting this pressure "
+                                "in my chest and my left arm feels numb and tingly")
+    assert "urgent medical help" in replies[0]["text"]
+    assert not any("find the right massage" in r.get("text", "") for r in replies)
+    assert "988" not in texts(replies)
+
+
+# ---- 11. SMS: emoji, a request already in, START ----------------------------------------
+
+async def test_s05_emoji_only_asks_for_words_and_is_never_a_message_for_staff():
+    from actions.conversation_control import ActionFallbackHelp, misunderstood_in_a_row
+
+    events = [_user("\U0001F629\U0001F629", 1.0), {"event": "action", "name": "action_fallback_help"},
+              _user("\U0001F44D", 2.0)]
+    got, messages = await run(ActionFallbackHelp(), tracker("\U0001F44D", "nlu_fallback",
+                                                            {}, events=events))
+    assert got == [] and [m["response"] for m in messages] == ["utter_no_words"]
+    assert misunderstood_in_a_row(events + [{"event": "action", "name": "action_fallback_help"},
+                                            _user("qwzx", 3.0)]) == 1
+
+
+async def test_s07_thanks_bye_is_no_message_for_staff(tmp_path, monkeypatch):
+    from actions.conversation_control import ActionFallbackHelp
+
+    url = _database(tmp_path, monkeypatch)
+    got, messages = await run(ActionFallbackHelp(), tracker("thanks bye", "goodbye", {
+        "awaiting_followup": True}, events=[_user("thanks bye", 1.0)]))
+    assert [m["response"] for m in messages] == ["utter_goodbye"]
+    assert SlotSet("awaiting_followup", False) in got and _exported(url) == []
+
+
+async def test_s05_a_request_after_write_your_message_starts_the_intake():
+    from actions.intake_form import ValidateIntakeForm
+
+    events, _ = await run(ValidateIntakeForm(), tracker(
+        "lol sorry. i just want a relaxing massage, im stressed af", "want_relaxation",
+        {"awaiting_followup": True, "requested_slot": None}))
+    assert SlotSet("awaiting_followup", False) in events
+    assert _slots(events)["client_type"] == "relaxation"
+
+
+@pytest.mark.parametrize(("said", "response", "stored"), [
+    ("did my appointment request go through", "utter_request_received", False),
+    ("hi just checking you got my request? also i prefer a female therapist if possible",
+     "utter_request_received_note", True),
+    ("oh wait can i change it to the 90 min one?", "utter_request_change_passed_on", True),
+    ("i want to change my appointment request to myofascial 90 min",
+     "utter_request_change_passed_on", True)])
+async def test_s01_s07_a_message_about_the_request_just_sent(tmp_path, monkeypatch, said,
+                                                             response, stored):
+    from actions.conversation_control import ActionAboutTheRequest
+    from bot.turns import about_the_request
+
+    assert about_the_request(said)
+    url = _database(tmp_path, monkeypatch)
+    _, messages = await run(ActionAboutTheRequest(), tracker(said, "out_of_scope", {
+        "intake_id": "7"}, events=[_user(said, 1.0)]))
+    assert [m["response"] for m in messages] == [response]
+    records = _exported(url)
+    assert len(records) == int(stored)
+    if stored:
+        assert records[0]["status"] == "needs_followup"
+        assert records[0]["details"]["about_intake"] == "7"
+
+
+def test_start_after_stop_does_not_restart_the_conversation():
+    from bot.sms.texts import sms_text
+
+    assert "carry on where we left off" in sms_text("utter_sms_opted_in")
+
+
+@pytest.mark.stack
+def test_s07_after_the_request_is_in_questions_about_it_are_answered(stack):
+    sender = stack.new_sender()
+    for message in ("i just want to relax", "none", "1", "Gary Whitfield", "555 201 9999",
+                    "mon or wed afternoons"):
+        stack.say(sender, message)
+    assert "Thank you, Gary" in texts(stack.say(sender, "yes"))
+    assert "your request is in" in texts(stack.say(sender, "did my appointment request go through"))
+    assert "passed that change on" in texts(stack.say(sender, "can i change it to the 90 min one?"))
+    stack.say(sender, "thanks bye")
+    records = stored(stack, sender)
+    assert sorted(r["status"] for r in records) == ["needs_followup", "new"]

@@ -16,8 +16,18 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
 EMERGENCY_INTENT = "report_emergency"
-EMERGENCY_ANSWERS = ("utter_emergency", "utter_emergency_crisis")
-HOLD_ANSWERS = ("utter_emergency_hold", "utter_emergency_hold_crisis")
+#: The emergency answers: 911 for a red flag the rules found, the crisis line first for
+#: thoughts of suicide or self-harm, and both when only the NLU model took the message for an
+#: emergency (what it is is not known).
+EMERGENCY_ANSWERS = ("utter_emergency", "utter_emergency_crisis", "utter_emergency_general")
+#: The answer after an emergency when the action server cannot answer (action_emergency_hold).
+HOLD_FALLBACK = ("utter_emergency_hold", "utter_emergency_hold_crisis")
+#: Every answer after an emergency (the widget shows them as alerts: bot.web.transcript).
+HOLD_ANSWERS = HOLD_FALLBACK + (
+    "utter_emergency_hold_known", "utter_emergency_hold_not_emergency",
+    "utter_emergency_hold_not_emergency_known", "utter_emergency_hold_contact",
+    "utter_emergency_hold_contact_named", "utter_emergency_hold_again",
+    "utter_emergency_hold_crisis_contact", "utter_emergency_hold_crisis_again")
 #: The custom action that answers after an emergency (actions/safety.py).
 HOLD_ACTION = "action_emergency_hold"
 AFTER = {answer: "action_record_emergency" for answer in EMERGENCY_ANSWERS}
@@ -62,7 +72,9 @@ def next_emergency_action(tracker: DialogueStateTracker) -> Optional[str]:
     if not _emergency_turn(tracker):
         return _hold_action(tracker)
     if latest in ("action_listen", "action_session_start") and _user_spoke_last(tracker):
-        return "utter_emergency_crisis" if _crisis(tracker) else "utter_emergency"
+        if _crisis(tracker):
+            return "utter_emergency_crisis"
+        return "utter_emergency" if _flagged_by_the_rules(tracker) else "utter_emergency_general"
     if latest in AFTER:
         return AFTER[latest]
     if latest == "action_record_emergency":
@@ -85,11 +97,11 @@ def _hold_action(tracker: DialogueStateTracker) -> Optional[str]:
         from bot.safety import crisis_flags
 
         flags = (tracker.get_slot("safety") or {}).get("red_flags") or []
-        return HOLD_ANSWERS[1] if set(flags) & crisis_flags() else HOLD_ANSWERS[0]
-    if latest in HOLD_ANSWERS or latest == HOLD_ACTION:
+        return HOLD_FALLBACK[1] if set(flags) & crisis_flags() else HOLD_FALLBACK[0]
+    if latest in HOLD_FALLBACK or latest == HOLD_ACTION:
         return "action_deactivate_loop" if tracker.active_loop_name else "action_listen"
     if latest == "action_deactivate_loop" and _ran_since_the_client_spoke(
-            tracker, HOLD_ANSWERS + (HOLD_ACTION,)):
+            tracker, HOLD_FALLBACK + (HOLD_ACTION,)):
         return "action_listen"
     return None
 
@@ -111,6 +123,27 @@ def _crisis(tracker: DialogueStateTracker) -> bool:
 
     message = tracker.latest_message
     return bool(set(screen(message.text or "").red_flags) & crisis_flags()) if message else False
+
+
+def _flagged_by_the_rules(tracker: DialogueStateTracker) -> bool:
+    """The safety rules name what the emergency is (a red flag in the message, with the
+    message before, or a check the client answered "yes"), not the NLU model alone."""
+    from rasa.shared.core.events import UserUttered
+
+    from bot.safety import screen, screen_in_context
+
+    message = tracker.latest_message
+    if message is None:
+        return False
+    if screen(message.text or "").emergency or _answered_yes_to_a_check(tracker):
+        return True
+    said = [e.text or "" for e in tracker.events if isinstance(e, UserUttered)]
+    return len(said) >= 2 and screen_in_context(said[-1], said[-2]).emergency
+
+
+def _answered_yes_to_a_check(tracker: DialogueStateTracker) -> bool:
+    return tracker.get_slot("requested_slot") == "emergency_check" \
+        and bool((tracker.get_slot("safety") or {}).get("checks"))
 
 
 def _emergency_turn(tracker: DialogueStateTracker) -> bool:
@@ -195,8 +228,13 @@ class IntakeTurnPolicy(_DecidingPolicy):
         return next_turn_action(tracker)
 
 
+#: Answers a message about the request the client just sent (actions/conversation_control.py).
+AFTER_REQUEST = "action_about_the_request"
+
+
 def next_turn_action(tracker: DialogueStateTracker) -> Optional[str]:
-    from bot.turns import answers_the_question, wants_a_callback
+    from bot.turns import (about_the_request, answers_the_question, gives_contact,
+                           wants_a_callback)
 
     message = tracker.latest_message
     if message is None or _emergency_turn(tracker):
@@ -205,9 +243,16 @@ def next_turn_action(tracker: DialogueStateTracker) -> Optional[str]:
     latest = tracker.latest_action_name
     if latest == "action_fallback_help":
         return "action_listen"  # it answered the message; never again in the same turn
-    if tracker.get_slot("awaiting_followup") and latest == "action_listen" \
-            and _user_spoke_last(tracker) and intent not in ("stop", "start_over"):
-        return "action_fallback_help"  # the free-text message for staff
+    spoke = latest == "action_listen" and _user_spoke_last(tracker)
+    if tracker.get_slot("awaiting_followup") and spoke and intent not in ("stop", "start_over") \
+            and (gives_contact(message.text) or not message.parse_data.get("intake_content")):
+        # the free-text message for staff; "i just want a relaxing massage" starts the intake
+        return "action_fallback_help"
+    if latest == AFTER_REQUEST:
+        return "action_listen"
+    if spoke and tracker.get_slot("intake_id") and not tracker.active_loop_name \
+            and about_the_request(message.text):
+        return AFTER_REQUEST  # "did my request go through?", "can i change it to 90 min?"
     if latest == "action_listen" and _user_spoke_last(tracker) \
             and intent not in ("stop", "start_over") and wants_a_callback(message.text):
         return "action_fallback_help"  # asks for the message staff will call back about

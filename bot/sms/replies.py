@@ -4,7 +4,8 @@ Twilio takes a body of up to 1,600 characters and carriers may deliver the messa
 reply out of order, so a turn's messages are packed into as few parts as possible (most
 turns are one SMS); only a message that does not fit is split, at a paragraph, line or
 sentence boundary, never inside a word unless a single word is longer than a part. An
-urgent message (the emergency answer) is sent first and on its own, whole.
+urgent message (the emergency answer) is sent first and on its own, whole, and the greeting
+is left out of such a reply.
 """
 from __future__ import annotations
 
@@ -95,6 +96,10 @@ def sms_parts(messages: Iterable[str], limit: int = SMS_MAX_CHARS,
     texts = [t.strip() for t in messages if t and t.strip()]
     first = [t for t in texts if urgent(t)]
     rest = [t for t in texts if not urgent(t)]
+    if first:  # "Hi! ... I can help you find the right massage" has no place after "call 911"
+        from bot.sms.texts import is_greeting
+
+        rest = [t for t in rest if not is_greeting(t)]
     parts = [part for text in first for part in split_text(text, limit)]
     pieces = [text + MESSAGE_SEPARATOR for text in rest]
     return parts + _pack(pieces, limit, lambda piece: split_text(piece, limit))

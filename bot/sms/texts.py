@@ -13,7 +13,9 @@ from bot.labels import response_text
 
 PRACTICE_FILE = DATA_DIR / "practice.yml"
 #: Responses the Rasa server sends as the emergency answer (bot.rasa_plugins.policies).
-EMERGENCY_RESPONSES = ("utter_emergency", "utter_emergency_crisis")
+EMERGENCY_RESPONSES = ("utter_emergency", "utter_emergency_crisis", "utter_emergency_general")
+#: The greeting, left out of a reply that holds the emergency answer (bot.sms.replies).
+GREETING_RESPONSES = ("utter_greet",)
 
 
 @lru_cache(maxsize=1)
@@ -47,6 +49,16 @@ def emergency_texts() -> frozenset[str]:
 
 def is_emergency_answer(text: str) -> bool:
     return folded(text) in emergency_texts()
+
+
+@lru_cache(maxsize=1)
+def greeting_texts() -> frozenset[str]:
+    return frozenset(folded(response_text(name)) for name in GREETING_RESPONSES)
+
+
+def is_greeting(text: str) -> bool:
+    """The greeting that offers to find a massage: out of place next to an emergency answer."""
+    return folded(text) in greeting_texts()
 
 
 def folded(text: str) -> str:

@@ -17,8 +17,13 @@ import sqlalchemy as sa
 #: Responses that are the emergency answer or the hold after it (the Rasa server's
 #: bot.rasa_plugins.policies.EMERGENCY_ANSWERS and HOLD_ANSWERS; a test keeps them equal):
 #: the widget shows them as alerts.
-URGENT_RESPONSES = frozenset({"utter_emergency", "utter_emergency_crisis",
-                              "utter_emergency_hold", "utter_emergency_hold_crisis"})
+URGENT_RESPONSES = frozenset({
+    "utter_emergency", "utter_emergency_crisis", "utter_emergency_general",
+    "utter_emergency_hold", "utter_emergency_hold_crisis", "utter_emergency_hold_known",
+    "utter_emergency_hold_not_emergency", "utter_emergency_hold_not_emergency_known",
+    "utter_emergency_hold_contact", "utter_emergency_hold_contact_named",
+    "utter_emergency_hold_again", "utter_emergency_hold_crisis_contact",
+    "utter_emergency_hold_crisis_again"})
 #: The id a widget gives a client message (32 hex digits, kept as Rasa's message_id).
 MESSAGE_ID = re.compile(r"[0-9a-f]{32}")
 
