@@ -286,11 +286,33 @@ def options_message(assessment: Assessment) -> tuple[str, dict]:
     """The recommendation: kind, why, and numbered appointment types, as a domain.yml
     response (one for each kind) and its values."""
     cls = assessment.classification
-    why = "; ".join(r for r in cls.reasons if not r.startswith("not counted"))[:300]
+    why = reasons_for_the_client(cls.reasons)
     options = "\n".join(f"{number}. {catalogue.describe(option)}"
                          for number, option in enumerate(assessment.recommended, start=1))
     response = "utter_options_medical" if cls.client_type == "medical" else "utter_options_relaxation"
     return response, {"why": why, "options": options}
+
+
+#: How many of the classification's reasons the options message gives, and how long they
+#: may be together: whole reasons, never a cut one.
+CLIENT_REASONS = 3
+CLIENT_REASONS_CHARS = 160
+
+
+def reasons_for_the_client(reasons: list[str]) -> str:
+    """Why the kind of massage fits, in the client's words: the first few whole reasons
+    ("mentions neck pain; rates the pain 6/10"), without staff notes ("not counted: ...",
+    "suggests medical massage: the pain or injury described is what ..."); the first one up
+    to its colon when every reason is a note."""
+    plain = [r for r in reasons if ":" not in r and not r.startswith("not counted")]
+    if not plain:
+        plain = [r.split(":")[0] for r in reasons[:1] if not r.startswith("not counted")]
+    kept: list[str] = []
+    for reason in plain[:CLIENT_REASONS]:
+        if kept and len("; ".join(kept + [reason])) > CLIENT_REASONS_CHARS:
+            break
+        kept.append(reason)
+    return "; ".join(kept)
 
 
 #: What the pain question asks for, in its order: the detail, and whether it is missing.

@@ -650,3 +650,41 @@ def test_s07_after_the_request_is_in_questions_about_it_are_answered(stack):
     stack.say(sender, "thanks bye")
     records = stored(stack, sender)
     assert sorted(r["status"] for r in records) == ["needs_followup", "new"]
+
+
+# ---- 12 and 11: whole reasons, and SMS replies that fit a few texts ------------------------
+
+LONG_CLIENTS = [
+    "Hello. I had a total knee replacement on my right knee 6 weeks ago and my physical "
+    "therapist suggested massage for the scar tissue and the tightness in my thigh",
+    "ok so long story but basically i started a new job in january and its all zoom calls all "
+    "day and my chair is garbage and now my lower back AND my upper back between my shoulder "
+    "blades are constantly tight, also my wrists kinda ache from typing (left more than right) "
+    "and honestly im just stressed. i just want to relax",
+    "Hi! I'm 24 weeks pregnant and my lower back and hips are so achy, plus my feet swell by "
+    "the end of the day",
+]
+
+
+def _sms_text(response: str, **values) -> str:
+    import re
+
+    import yaml
+
+    from tests.conftest import ROOT
+
+    variations = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"][response]
+    text = next((v["text"] for v in variations if v.get("channel") == "sms"), variations[0]["text"])
+    return re.sub(r"{([^\n{}]+?)}", lambda m: str(values[m.group(1)]), text)
+
+
+@pytest.mark.parametrize("first", LONG_CLIENTS)
+def test_w04_w16_the_reasons_shown_are_whole_and_an_sms_offer_is_short(first):
+    from bot.intake import assess, options_message, update_concerns
+
+    assessment = assess(update_concerns(None, first, [], "describe_symptoms"))
+    response, values = options_message(assessment)
+    for reason in values["why"].split("; "):
+        assert reason in assessment.classification.reasons or any(
+            r.startswith(reason) for r in assessment.classification.reasons)
+    assert len(_sms_text(response, **values)) <= 400, _sms_text(response, **values)
