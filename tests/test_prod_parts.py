@@ -109,6 +109,9 @@ def test_endpoints_name_the_atomic_lock_store_and_the_tracker_options(tmp_path, 
     assert config["lock_store"] == {
         "type": "bot.rasa_plugins.lock_store.AtomicRedisLockStore", "url": "cache.internal",
         "port": 6380, "db": 2, "password": "secret"}
+    monkeypatch.setenv("REDIS_URL", "rediss://app:secret@cache.internal:6380/2")
+    tls = yaml.safe_load(write_endpoints(tmp_path / "tls.yml").read_text())["lock_store"]
+    assert tls["use_ssl"] is True and tls["username"] == "app"
     tracker = sa.engine.make_url(config["tracker_store"]["url"])
     assert tracker.database == "tracker_prod"
     assert tracker.query["options"] == "-c statement_timeout=5000"

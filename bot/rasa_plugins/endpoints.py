@@ -33,7 +33,9 @@ def endpoints_config() -> dict:
         config["lock_store"] = {
             "type": LOCK_STORE, "url": redis.hostname or "localhost", "port": redis.port or 6379,
             "db": int((redis.path or "/0").strip("/") or 0),
+            **({"username": redis.username} if redis.username else {}),
             **({"password": redis.password} if redis.password else {}),
+            **({"use_ssl": True} if redis.scheme == "rediss" else {}),  # managed Redis, TLS
         }
     return config
 
