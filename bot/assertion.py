@@ -8,12 +8,11 @@ subject and, for a cue after the mention, at any comma.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import time
 from pathlib import Path
 
-import yaml
-
 from bot.config import LOOKUPS_DIR
+from bot.practice_data import KeepLastGood, read_yaml
 from bot.scope import FORWARD, Cue, CueRule, CueSet, Reach, Reading
 from bot.text import normalise_text
 
@@ -52,8 +51,7 @@ def _cue_set(rules: list) -> CueSet:
 
 class AssertionRules:
     def __init__(self, path: Path):
-        with Path(path).open(encoding="utf-8") as handle:
-            data = yaml.safe_load(handle) or {}
+        data = read_yaml(path) or {}
         self.cue_set = _cue_set(data.get("rules", []))
         self.named = {name: (_cue_set(entry.get("cues", [])), _cue_set(
             [{"literal": t, "category": "TARGET"} for t in entry.get("targets", [])]))
@@ -72,9 +70,20 @@ class AssertionRules:
         return any(reading.nearest((t.start, t.end), found) for t in targets.iter(lowered))
 
 
-@lru_cache(maxsize=4)
+_rule_sets: KeepLastGood[AssertionRules] = KeepLastGood("assertion cues")
+_current: dict[str, tuple[float, AssertionRules]] = {}
+RECHECK_SECONDS = 2.0
+
+
 def load_rules(path: str = str(LOOKUPS_DIR / "assertion.yml")) -> AssertionRules:
-    return AssertionRules(Path(path))
+    """Read again when the file changes (looked at most every RECHECK_SECONDS); a broken
+    edit leaves the last cues that loaded in use (bot.practice_data)."""
+    now = time.monotonic()
+    current = _current.get(path)
+    if current is None or now - current[0] >= RECHECK_SECONDS:
+        rules = _rule_sets.get([Path(path)], lambda files: AssertionRules(files[0]))
+        current = _current[path] = (now, rules)
+    return current[1]
 
 
 def says_no_pain(lowered: str) -> bool:

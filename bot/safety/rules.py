@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
-import yaml
 
+from bot.practice_data import KeepLastGood, PracticeDataError, line_of, read_yaml
 from bot.scope import BACKWARD, FORWARD, PSEUDO, TERMINATE, CueRule, CueSet
 from bot.text import WordRepair
 
@@ -80,19 +79,22 @@ class SafetyRules:
     screen_cache: dict = field(default_factory=dict, compare=False, repr=False)
 
 
+_rule_sets: KeepLastGood[SafetyRules] = KeepLastGood("safety rules")
+
+
 def load_safety_rules(path: str | Path | None = None) -> SafetyRules:
-    """The rules in `path` (default data/safety.yml), read again only when the file changes."""
+    """The rules in `path` (default data/safety.yml), read again only when the file changes;
+    an edit that does not load is reported with file and line, and the last rules that
+    loaded go on screening (bot.practice_data): the emergency screen never stops."""
     resolved = Path(path or DEFAULT_RULES_PATH).resolve()
-    stat = resolved.stat()
-    return _load_cached(str(resolved), stat.st_mtime_ns, stat.st_size)
+    return _rule_sets.get([resolved], lambda files: _read_rules(files[0]))
 
 
-@lru_cache(maxsize=32)
-def _load_cached(path: str, _mtime_ns: int, _size: int) -> SafetyRules:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+def _read_rules(path: Path) -> SafetyRules:
+    data = read_yaml(path)
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping at the top")
-    return build_rules(data, source=path)
+        raise PracticeDataError(path, None, "expected a mapping at the top")
+    return build_rules(data, source=str(path))
 
 
 def build_rules(data: Mapping, source: str = "<rules>") -> SafetyRules:
@@ -141,7 +143,8 @@ def _format_messages(raw: Mapping, settings: Mapping, source: str) -> dict[str, 
 
 def _build_flag(entry: Mapping, terms: Mapping, messages: Mapping, source: str) -> Flag:
     fid = entry.get("id")
-    where = f"{source}: flag {fid}"
+    line = line_of(entry)
+    where = f"{source}" + (f", line {line}" if line else "") + f": flag {fid}"
     outcome = entry.get("outcome")
     if outcome not in FLAG_OUTCOMES:
         raise ValueError(f"{where}: outcome must be one of {sorted(FLAG_OUTCOMES)}")
