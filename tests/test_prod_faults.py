@@ -186,7 +186,7 @@ def profile(trained_model, postgres, redis_server):
 
 
 @pytest.fixture(autouse=True)
-def every_server_up(request, profile):
+def every_server_up(profile):
     """Each case starts with every server running (a case that killed one restarts it)."""
     for service in profile.services.values():
         if not service.alive():
