@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.extraction import Extraction
 from bot.intake import (assess, health_screen_message, options_message, pain_details_message,
-                        summary_message)
+                        screened_flags, summary_message)
 from bot.safety import safety_message
 
 
@@ -21,7 +21,8 @@ class ActionAskAppointmentType(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         assessment = assess(Extraction.from_dict(tracker.get_slot("concerns")),
                             override=tracker.get_slot("chosen_kind")
-                            or tracker.get_slot("client_type"))
+                            or tracker.get_slot("client_type"),
+                            flags=screened_flags(tracker.get_slot("safety")))
         response, values = options_message(assessment)
         dispatcher.utter_message(response=response, **values)
         return [SlotSet("recommended_types", [t.id for t in assessment.recommended])]

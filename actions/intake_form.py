@@ -15,7 +15,7 @@ from bot.extraction import Extraction, referral_in
 from bot.intake import (answer_checks, assess, contact_from, contact_text, correction_updates,
                         summary_message,
                         insurance_from, insurer_named, introduced_name, new_safety_messages,
-                        rated_in_numbers,
+                        caution_noted, rated_in_numbers, says_a_minor, screened_flags,
                         screen_conversation,
                         latest_times, name_from, referral_provider, says_when, taken_as_given,
                         times_from_correction, times_said_with, TIMES_CHANGE, update_concerns)
@@ -113,6 +113,8 @@ class ValidateIntakeForm(FormValidationAction):
         set_now = {e["name"] for e in events if e.get("event") == "slot"}
         events += [SlotSet(name, value) for name, value in _said_early(tracker, text).items()
                    if name not in set_now]
+        if not tracker.get_slot("minor") and says_a_minor(text):
+            events.append(SlotSet("minor", True))  # "im 15": a guardian's consent first
         events += self._no_loops(dispatcher, tracker, events, text, intent)
         events += _forget_replaced(tracker, events)
         previous = slots.get("safety")
@@ -158,8 +160,10 @@ class ValidateIntakeForm(FormValidationAction):
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         medical = tracker.get_slot("client_type") == "medical"
-        # how long and how bad, said with the concerns, are not asked again
-        asks_pain = medical and not tracker.get_slot("pain_details_given")
+        # how long and how bad, said with the concerns, are not asked again; nor asked of a
+        # client with a fever, who books once recovered (the pain may be the illness's)
+        rescheduled = bool((tracker.get_slot("safety") or {}).get("reschedule"))
+        asks_pain = medical and not tracker.get_slot("pain_details_given") and not rescheduled
         pending = (tracker.get_slot("safety") or {}).get("checks")
         slots = ["emergency_check"] if pending else []
         slots += ["concerns"]
@@ -212,7 +216,8 @@ class ValidateIntakeForm(FormValidationAction):
             # still taken (staff see it as an emergency), never booked as usual
             dispatcher.utter_message(text=safety_message("urgent"))
         extraction = Extraction.from_dict(value)
-        assessment = assess(extraction, override=kind or tracker.get_slot("chosen_kind"))
+        assessment = assess(extraction, override=kind or tracker.get_slot("chosen_kind"),
+                            flags=screened_flags(tracker.get_slot("safety")))
         only_wants_a_massage = extraction.wants_massage and not (
             extraction.conditions or extraction.goals or extraction.preference)
         if only_wants_a_massage and tracker.get_slot("requested_slot") is None:
@@ -281,7 +286,8 @@ class ValidateIntakeForm(FormValidationAction):
         current = tracker.get_slot("client_type")
         wanted = _wanted_kind(text, intent)
         if wanted and wanted != current:
-            assessment = assess(Extraction.from_dict(tracker.get_slot("concerns")), override=wanted)
+            assessment = assess(Extraction.from_dict(tracker.get_slot("concerns")), override=wanted,
+                                flags=screened_flags(tracker.get_slot("safety")))
             # None re-asks, now with the other kind's appointment types
             return {"appointment_type": None, "client_type": wanted, "chosen_kind": wanted,
                     "confidence": assessment.classification.confidence,
@@ -308,9 +314,19 @@ class ValidateIntakeForm(FormValidationAction):
             # "Jess Lin", "any sat": kept for their own questions (_said_early); no pick yet
             dispatcher.utter_message(response="utter_pick_still_needed")
             return {"appointment_type": None}
-        if chosen is None or (chosen.client_type != current and not wanted):
+        was_offered = chosen is not None and chosen.id in {t.id for t in offered}
+        if chosen is None or (chosen.client_type != current and not wanted and not was_offered):
             dispatcher.utter_message(response="utter_invalid_appointment_type")
             return {"appointment_type": None}  # None re-asks with the same options
+        flags = set(screened_flags(tracker.get_slot("safety")))
+        if flags & set(chosen.not_with):
+            # "she likes firm pressure so deep tissue" on warfarin: not planned ahead
+            dispatcher.utter_message(response="utter_not_with_caution",
+                                     treatment=chosen.name.split(",")[0].lower(),
+                                     noted=caution_noted(sorted(flags & set(chosen.not_with))))
+            return {"appointment_type": None}
+        if chosen.only_with:  # prenatal massage: the kind of massage stays the client's
+            return {"appointment_type": chosen.id}
         return {"appointment_type": chosen.id, "client_type": chosen.client_type}
 
     # -- who and when ----------------------------------------------------------------------

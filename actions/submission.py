@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import catalogue
 from bot.labels import label
+from bot.intake import before_booking_details
 from bot.records import intake_record, latest_user_time, transcript_from_events
 from bot.storage.outbox import save_or_queue
 from bot.storage.sms import sms_number_on_file
@@ -25,10 +26,12 @@ class ActionSubmitIntake(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         confirmed_at = (tracker.latest_message or {}).get("timestamp") or latest_user_time(tracker.events)
         channel = tracker.get_latest_input_channel()
+        slots = tracker.current_slot_values()
         record = intake_record(tracker.sender_id, channel,
-                               tracker.current_slot_values(), transcript_from_events(tracker.events),
+                               slots, transcript_from_events(tracker.events),
                                intake_key=f"{tracker.sender_id}@{confirmed_at}",
                                sms_phone=sms_number_on_file(tracker.sender_id, channel))
+        record["details"].update(before_booking_details(slots))
         result = save_or_queue(record)
         logger.info("intake %s: %s", result["status"], result.get("id", "-"))
         chosen = catalogue.find_appointment_type(record["appointment_type"] or "", [])

@@ -33,14 +33,23 @@ class Assessment:
     recommended: list[catalogue.AppointmentType]
 
 
-def assess(extraction: Extraction, override: str | None = None) -> Assessment:
-    """Classify and recommend; `override` is a kind the client insisted on."""
+def assess(extraction: Extraction, override: str | None = None,
+           flags: list[str] | tuple[str, ...] = ()) -> Assessment:
+    """Classify and recommend; `override` is a kind the client insisted on, `flags` the
+    safety screen's red flags and cautions (no deep pressure with blood thinners, prenatal
+    massage in pregnancy: data/appointment_types.yml not_with, only_with)."""
     result = classify(extraction)
     if override and override != result.client_type:
         result = Classification(override, 0.9, [f"client chose {override} massage"] + result.reasons)
     recommended = catalogue.recommend_appointment_types(
-        result.client_type, extraction.present_condition_ids(), extraction.goals)
+        result.client_type, extraction.present_condition_ids(), extraction.goals,
+        flags=tuple(flags))
     return Assessment(extraction, result, recommended)
+
+
+def screened_flags(screened: dict | None) -> list[str]:
+    """The red flags and cautions of the conversation's safety screen (its `safety` slot)."""
+    return list((screened or {}).get("red_flags") or []) + list((screened or {}).get("cautions") or [])
 
 
 #: A lone 0-10 in the answer to "how bad is it on a scale of 0 to 10" ("5 most days").
@@ -346,6 +355,31 @@ def health_screen_message(screened: dict | None, concerns: dict | None) -> tuple
         "questions": _listed(rest, "or")}
 
 
+#: "i'm 15", "my 16 year old", "she's 12": an age under 18 (not "15 weeks pregnant", "5'2").
+_MINOR_AGE = re.compile(
+    r"\b(?:i'?m|i am|im|she'?s|he'?s|shes|hes|they'?re|theyre|age|aged)\s+(?:only\s+|just\s+)?"
+    r"(1[0-7]|[4-9])\b(?!\s*(?:weeks?|wks?|w\b|months?|mos?|days?|hours?|hrs?|minutes?|mins?|am|pm|"
+    r"%|/|out of|x\b|on\b|at\b|ish\b|or\b)|['\u2019\".:]\d?)"
+    r"|\b(1[0-7]|[4-9])\s*(?:-\s*)?(?:years?[\s-]old|yrs?[\s-]old|yo\b|y/o|year old)")
+
+
+def says_a_minor(text: str) -> bool:
+    """The client, or the person booked for, is under 18 ("hi im 15 and i play volleyball",
+    "my 16 year old son", "do i need a parent since im under 18"): a parent or guardian's
+    consent comes first (data/practice.yml minors)."""
+    from bot.turns import says
+
+    return bool(_MINOR_AGE.search((text or "").lower())) or says("minor", text)
+
+
+def caution_noted(flags: list[str]) -> str:
+    """How the bot says back safety flags the client told it ("the blood thinner", "your
+    pregnancy": data/labels.yml health_questions)."""
+    questions = labels("health_questions").values()
+    said = [q["noted"] for q in questions if set(flags) & set(q.get("flags") or [])]
+    return _listed(said, "and") if said else label("values", "your_answers")
+
+
 def _listed(items: list[str], last: str) -> str:
     if len(items) <= 2:
         return f" {last} ".join(items)
@@ -399,11 +433,35 @@ def summary_message(slots: dict) -> tuple[str, dict]:
             f" ({provider})" if provider else "") if referral else \
             label("values", "referral_no") if referral is False else not_given
         values["insurer"] = record["insurance"] or not_given
-    note = labels("before_booking").get(record["safety_outcome"])
-    if note:
+    notes = [labels("before_booking").get(record["safety_outcome"])]
+    if slots.get("minor"):
+        notes.append(label("before_booking", "minor"))
+    if gift_not_screened(slots):
+        notes.append(label("before_booking", "gift"))
+    if any(notes):
         response += "_before_booking"
-        values["note"] = note
+        values["note"] = "; ".join(n for n in notes if n)
     return response, values
+
+
+def before_booking_details(slots: dict) -> dict:
+    """What the record tells staff beside the safety screen, as the summary told the client:
+    a client under 18 needs a parent or guardian's consent (`minor`, `guardian_note`); a gift's
+    buyer was not asked the safety questions (`health_screen` says so, never empty)."""
+    details: dict = {}
+    if slots.get("minor"):
+        details.update(minor=True, guardian_note=label("before_booking", "minor"))
+    if gift_not_screened(slots):
+        details["health_screen"] = label("before_booking", "gift")
+    return details
+
+
+def gift_not_screened(slots: dict) -> bool:
+    """A gift's buyer, not asked the safety questions: the person who comes answers them at
+    their first visit (actions/intake_form.py required_slots)."""
+    concerns = slots.get("concerns") or {}
+    return concerns.get("goals") == ["gift"] and not concerns.get("conditions") \
+        and not slots.get("health_screen")
 
 
 def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:

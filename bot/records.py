@@ -55,9 +55,10 @@ def intake_facts(concerns: Extraction, screened: Mapping | None, chosen: str | N
     and `cautions` list the same for the words of each condition's region and side, each
     goal, and the words that raised each flag ({"id", "status", ...}: `_word_sources`).
     """
-    assessment = assess(concerns, override=chosen)
-    cls = assessment.classification
     screen = safety.SafetyResult.from_dict(screened or {})
+    # the offer as the client saw it: no deep pressure with blood thinners, prenatal first
+    assessment = assess(concerns, override=chosen, flags=screen.red_flags + screen.cautions)
+    cls = assessment.classification
     transcript = transcript or []
     sources = {key: _located(value, transcript) for key, value in concerns.sources.items()}
     sources["conditions"] = [_located({**c.source(), "status": c.status}, transcript)

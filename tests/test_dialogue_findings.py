@@ -688,3 +688,108 @@ def test_w04_w16_the_reasons_shown_are_whole_and_an_sms_offer_is_short(first):
         assert reason in assessment.classification.reasons or any(
             r.startswith(reason) for r in assessment.classification.reasons)
     assert len(_sms_text(response, **values)) <= 400, _sms_text(response, **values)
+
+
+# ---- 8. safety: cautions steer the offer, a minor and a gift are noted -------------------
+
+def _screened(text: str) -> dict:
+    from bot import safety
+
+    return safety.screen(text).as_dict()
+
+
+@pytest.mark.parametrize(("first_message", "not_offered", "first"), [
+    ("Hi, I'm looking to book for my mum, she's 78. She has arthritis in both knees and her "
+     "lower back. She's on warfarin for her heart.", {"deep_tissue_60", "neuromuscular_60"},
+     None),
+    ("31 wks pregnant w twins and my back is DYING. also sciatica on the left",
+     {"deep_tissue_60", "neuromuscular_60"}, "prenatal_60"),
+    ("my whole body aches and ive got a fever of 101 since yesterday", {"deep_tissue_60",
+                                                                         "sports_60"}, None)])
+async def test_w10_s09_w13_cautions_steer_the_offer(first_message, not_offered, first):
+    from actions.asks import ActionAskAppointmentType
+
+    slots = {"concerns": _concerns(first_message), "client_type": "medical",
+             "safety": _screened(first_message)}
+    events, messages = await run(ActionAskAppointmentType(), tracker("none", "deny", slots))
+    offered = _slots(events)["recommended_types"]
+    assert offered and not set(offered) & not_offered, offered
+    if first:
+        assert offered[0] == first and "Prenatal massage" in said(messages)[0]
+
+
+async def test_w10_deep_tissue_asked_for_on_a_blood_thinner_is_explained_not_booked():
+    from actions.intake_form import ValidateIntakeForm
+
+    first = ("Hi, I'm looking to book for my mum, she's 78. She has arthritis in both knees and "
+             "her lower back. She's on warfarin for her heart.")
+    slots = {**RELAX_LIST, "client_type": "medical", "concerns": _concerns(first),
+             "safety": _screened(first), "pain_details_given": True,
+             "recommended_types": ["myofascial_60", "myofascial_90"]}
+    events, messages = await run(ValidateIntakeForm(), tracker(
+        "she likes firm pressure so deep tissue", "choose_appointment", slots))
+    assert _slots(events)["appointment_type"] is None
+    assert "the blood thinner" in said(messages)[0] and "deep tissue" in said(messages)[0]
+
+
+async def test_s09_prenatal_massage_offered_to_a_medical_client_keeps_the_kind():
+    from actions.intake_form import ValidateIntakeForm
+
+    first = "31 wks pregnant w twins and my back is DYING. also sciatica on the left"
+    slots = {**RELAX_LIST, "client_type": "medical", "concerns": _concerns(first),
+             "safety": _screened(first), "pain_details_given": True,
+             "recommended_types": ["prenatal_60", "myofascial_60", "myofascial_90"]}
+    events, _ = await run(ValidateIntakeForm(), tracker("1", "choose_appointment", slots))
+    got = _slots(events)
+    assert got["appointment_type"] == "prenatal_60" and "client_type" not in got
+
+
+async def test_w13_a_fever_is_not_asked_the_pain_questions():
+    from actions.intake_form import ValidateIntakeForm
+
+    first = "hey my whole body aches and ive got a fever of 101 since yesterday"
+    events, _ = await run(ValidateIntakeForm(), tracker(first, "describe_symptoms",
+                                                        {"requested_slot": None}))
+    assert _slots(events)["requested_slot"] == "health_screen"
+
+
+async def test_w15_a_minor_is_noted_for_a_guardian_in_the_summary_and_the_record(
+        tmp_path, monkeypatch):
+    from actions.asks import ActionAskConfirm
+    from actions.intake_form import ValidateIntakeForm
+    from actions.submission import ActionSubmitIntake
+
+    first = "hi im 15 and i play volleyball, my shoulder (right) hurts when i spike"
+    events, _ = await run(ValidateIntakeForm(), tracker(first, "describe_symptoms",
+                                                        {"requested_slot": None}))
+    assert _slots(events)["minor"] is True
+    filled = {**RELAX_LIST, "concerns": _concerns(first), "client_type": "medical",
+              "appointment_type": "sports_60", "client_name": "Kayla Nguyen",
+              "contact": "(925) 555-0103", "phone": "+19255550103", "preferred_times": "4pm",
+              "referral": False, "insurance": "none (self-pay)", "minor": True,
+              "requested_slot": "confirm"}
+    _, messages = await run(ActionAskConfirm(), tracker("", "affirm", filled))
+    assert "parent or guardian" in said(messages)[0]
+    url = _database(tmp_path, monkeypatch)
+    await run(ActionSubmitIntake(), tracker("yes", "affirm", filled,
+                                            events=[_user("yes", 1.0)]))
+    [record] = _exported(url)
+    assert record["details"]["minor"] is True and "guardian" in record["details"]["guardian_note"]
+
+
+async def test_w19_a_gift_buyer_is_told_the_recipient_answers_the_health_questions(
+        tmp_path, monkeypatch):
+    from actions.asks import ActionAskConfirm
+    from actions.submission import ActionSubmitIntake
+
+    gift = {**RELAX_LIST, "concerns": _concerns("Looking for a christmas present for my sister, "
+                                                "a gift card"),
+            "health_screen": None, "appointment_type": "swedish_60", "client_name": "Grace Bell",
+            "contact": "grace@example.com", "email": "grace@example.com",
+            "preferred_times": "she'll call", "requested_slot": "confirm"}
+    assert gift["concerns"]["goals"] == ["gift"]
+    _, messages = await run(ActionAskConfirm(), tracker("", "affirm", gift))
+    assert "health questions at their first visit" in said(messages)[0]
+    url = _database(tmp_path, monkeypatch)
+    await run(ActionSubmitIntake(), tracker("yes", "affirm", gift, events=[_user("yes", 1.0)]))
+    assert "first visit" in _exported(url)[0]["details"]["health_screen"]

@@ -42,6 +42,10 @@ class AppointmentType:
     default: bool = False
     not_for: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    #: safety flags (data/safety.yml ids) with which the bot does not offer this type
+    not_with: tuple[str, ...] = ()
+    #: safety flags this type is for: offered, first, only to a client who has one
+    only_with: tuple[str, ...] = ()
 
     @property
     def family(self) -> str:
@@ -53,7 +57,7 @@ class AppointmentType:
 
 _REQUIRED_KEYS = ("id", "name", "minutes", "price", "client_type", "techniques",
                   "conditions", "goals", "description")
-_OPTIONAL_KEYS = ("default", "not_for", "aliases")
+_OPTIONAL_KEYS = ("default", "not_for", "aliases", "not_with", "only_with")
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*_(\d+)$")
 
 _menus: KeepLastGood[tuple[AppointmentType, ...]] = KeepLastGood("appointment types")
@@ -147,7 +151,17 @@ def _parse_entry(raw: object, where: str) -> AppointmentType:
         default=default,
         not_for=_ids(raw.get("not_for", []), "not_for", CONDITION_IDS, "condition", where),
         aliases=_texts(raw.get("aliases", []), "aliases", where, allow_empty=True),
+        not_with=_ids(raw.get("not_with", []), "not_with", _safety_flag_ids(), "safety flag", where),
+        only_with=_ids(raw.get("only_with", []), "only_with", _safety_flag_ids(), "safety flag",
+                       where),
     )
+
+
+def _safety_flag_ids() -> tuple[str, ...]:
+    """The red flags and cautions of data/safety.yml, the ids `not_with` and `only_with` name."""
+    from bot.safety import load_safety_rules
+
+    return tuple(flag.id for flag in load_safety_rules().flags)
 
 
 def _is_number(value: object) -> bool:

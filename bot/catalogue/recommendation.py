@@ -17,20 +17,31 @@ def recommend_appointment_types(
     goals: Sequence[str],
     catalogue: Sequence[AppointmentType] | None = None,
     limit: int = 3,
+    flags: Sequence[str] = (),
 ) -> list[AppointmentType]:
     """Types of the client's kind that serve most of what they said (ties: default length,
     then the type's focus, then file order), different treatments before other lengths of
-    one; the default lengths when nothing matches."""
+    one; the default lengths when nothing matches. `flags`: the safety screen's red flags and
+    cautions: a type `not_with` one is not offered (deep pressure with blood thinners or in
+    pregnancy), a type `only_with` one comes first, whatever the kind (prenatal massage)."""
     if client_type not in APPOINTMENT_CLIENT_TYPES or limit <= 0:
         return []
     types = load_catalogue() if catalogue is None else list(catalogue)
     wanted_conditions = _unique(conditions)
     wanted_goals = _unique(goals)
     excluded = set(wanted_conditions)
+    screened = set(flags)
+    first = [t for t in types if screened.intersection(t.only_with)
+             and not screened.intersection(t.not_with) and t.default][:1]
     eligible = [
         (position, t) for position, t in enumerate(types)
         if t.client_type == client_type and not excluded.intersection(t.not_for)
+        and not screened.intersection(t.not_with) and not t.only_with
     ]
+    if first:
+        others = [t for t in types if not t.only_with]
+        return first + recommend_appointment_types(client_type, conditions, goals, others,
+                                                   limit - 1, tuple(screened))
     scored = [
         (_score(t, wanted_conditions, wanted_goals), position, t) for position, t in eligible
     ]
