@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import shutil
 import statistics
 import sys
 import tempfile
@@ -110,6 +111,7 @@ def main() -> int:
                       f"{f', {failed} failed' if failed else ''}", flush=True)
     finally:
         profile.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
         with admin.connect() as connection:
             for name in names:
                 connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
