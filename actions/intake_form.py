@@ -436,7 +436,8 @@ class ValidateIntakeForm(FormValidationAction):
     def validate_insurance(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         if value:
             text = _message(tracker)[0]
-            if plainly_a_question(text) and not _answered_this_turn(tracker, "utter_insurance"):
+            if plainly_a_question(text) and not _answered_this_turn(tracker, "utter_insurance") \
+                    and not _answered_this_turn(tracker, "utter_faq_medicare"):
                 dispatcher.utter_message(response="utter_insurance")  # "...does it cover it?"
             return {"insurance": value}
         dispatcher.utter_message(response="utter_insurance_unclear")

@@ -181,6 +181,10 @@ def answers_the_question(intent: str | None, text: str | None) -> bool:
         return False
     if intent in QUESTION_INTENTS:
         return not plainly_a_question(text)
+    from bot.faq import faq_topics
+
+    if faq_topics(text):  # "do you sell gift cards", "is deep tissue ok with blood thinners"
+        return False
     return True
 
 

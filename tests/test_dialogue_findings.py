@@ -793,3 +793,48 @@ async def test_w19_a_gift_buyer_is_told_the_recipient_answers_the_health_questio
     url = _database(tmp_path, monkeypatch)
     await run(ActionSubmitIntake(), tracker("yes", "affirm", gift, events=[_user("yes", 1.0)]))
     assert "first visit" in _exported(url)[0]["details"]["health_screen"]
+
+
+# ---- 7. everyday questions answered from the practice's own data ------------------------
+
+@pytest.mark.parametrize(("question", "topics", "words"), [
+    ("how much is parking there?", ["parking"], "Elm Street"),
+    ("whats ur cancellation policy", ["cancellation"], "24 hours"),
+    ("do you sell gift cards", ["gift_cards"], "front desk"),
+    ("can i buy a gift card online or do i have to come in", ["gift_cards"], "not online"),
+    ("hmm which of these is ok for pregnancy? do you have a prenatal massage specifically?",
+     ["prenatal"], "prenatal massage"),
+    ("sports one. do i need a parent there since im under 18?", ["minors"], "guardian"),
+    ("Do you take Medicare?", ["medicare"], "Medicare Advantage"),
+    ("are you open on sundays?", ["sundays"], "closed on Sundays"),
+    ("so is deep tissue ok with blood thinners or not", ["health_advice"], "therapist"),
+])
+async def test_w01_w03_w06_w09_w15_w18_everyday_questions(question, topics, words):
+    from actions.faq import ActionAnswerFaq
+    from bot.faq import faq_topics
+    from bot.turns import answers_the_question
+
+    assert faq_topics(question) == topics
+    assert not answers_the_question("choose_appointment", question)
+    _, messages = await run(ActionAnswerFaq(), tracker(question, "ask_price", {}))
+    assert words in " ".join(said(messages))
+
+
+@pytest.mark.parametrize("not_asked", ["need a gift card for my wife", "Jo Park",
+                                       "saturdays like i said", "i take warfarin"])
+def test_a_statement_is_no_everyday_question(not_asked):
+    from bot.faq import faq_topics
+
+    assert faq_topics(not_asked) == []
+
+
+@pytest.mark.stack
+def test_w01_parking_asked_at_the_options_is_answered_and_the_options_shown_again(stack):
+    sender = stack.new_sender()
+    stack.say(sender, "my neck and shoulders are killing me, 6/10, been like 3 months, worse "
+                      "at the computer")
+    assert "1. " in texts(stack.say(sender, "none"))
+    reply = texts(stack.say(sender, "how much is parking there?"))
+    assert "Elm Street" in reply and "Our prices" not in reply and "1. " in reply
+    reply = texts(stack.say(sender, "whats ur cancellation policy"))
+    assert "24 hours" in reply and "Medical massage is treatment" not in reply

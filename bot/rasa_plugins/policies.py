@@ -205,7 +205,10 @@ def _user_spoke_last(tracker: DialogueStateTracker) -> bool:
 
 #: Actions that answer a question outside the form (data/rules/faq.yml).
 QUESTION_ANSWERS = frozenset({"action_answer_price", "utter_medical_massage", "utter_insurance",
-                              "utter_referral", "utter_hours_location", "utter_iamabot"})
+                              "utter_referral", "utter_hours_location", "utter_iamabot",
+                              "action_answer_faq"})
+#: Answers everyday questions from data/practice.yml (bot.faq), then the intake goes on.
+FAQ_ACTION = "action_answer_faq"
 FORM = "intake_form"
 
 
@@ -233,6 +236,7 @@ AFTER_REQUEST = "action_about_the_request"
 
 
 def next_turn_action(tracker: DialogueStateTracker) -> Optional[str]:
+    from bot.faq import faq_topics
     from bot.turns import (about_the_request, answers_the_question, gives_contact,
                            wants_a_callback)
 
@@ -256,6 +260,10 @@ def next_turn_action(tracker: DialogueStateTracker) -> Optional[str]:
     if latest == "action_listen" and _user_spoke_last(tracker) \
             and intent not in ("stop", "start_over") and wants_a_callback(message.text):
         return "action_fallback_help"  # asks for the message staff will call back about
+    if spoke and intent not in ("stop", "start_over") and faq_topics(message.text):
+        return FAQ_ACTION  # "how much is parking there?", "do you sell gift cards"
+    if latest == FAQ_ACTION and tracker.active_loop_name == FORM:
+        return FORM  # the question asked again, or the answer said with the question kept
     if tracker.active_loop_name == FORM:
         if latest == "action_listen" and _user_spoke_last(tracker) \
                 and tracker.get_slot("requested_slot") \
@@ -265,6 +273,8 @@ def next_turn_action(tracker: DialogueStateTracker) -> Optional[str]:
     if latest in QUESTION_ANSWERS and _user_spoke_last_before(tracker, latest) \
             and message.parse_data.get("intake_content"):
         return FORM
+    if latest == FAQ_ACTION:
+        return "action_listen"
     return None
 
 
