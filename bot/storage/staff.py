@@ -639,15 +639,15 @@ def delete_tracker_events(conversation_ids: list[str], tracker: db.Bind = None) 
     0 when that database has no such table (a store of another kind)."""
     if not conversation_ids:
         return 0
-    with _tracker_scope(tracker) as engine:
-        if not sa.inspect(engine).has_table("events"):
-            return 0
-        deleted = 0
-        with engine.begin() as connection:
-            for chunk in _chunks(conversation_ids, 500):
-                deleted += connection.execute(
-                    sa.delete(_EVENTS).where(_EVENTS.c.sender_id.in_(chunk))).rowcount or 0
-        return deleted
+    engine = _tracker_engine(tracker)
+    if not sa.inspect(engine).has_table("events"):
+        return 0
+    deleted = 0
+    with engine.begin() as connection:
+        for chunk in _chunks(conversation_ids, 500):
+            deleted += connection.execute(
+                sa.delete(_EVENTS).where(_EVENTS.c.sender_id.in_(chunk))).rowcount or 0
+    return deleted
 
 
 def delete_outbox_files(conversation_id: str, outbox_dir: str | Path | None = None) -> int:
@@ -705,20 +705,20 @@ def purge_older_than(days: int, bind: db.Bind = None, tracker: db.Bind = None,
 
 
 def _purge_tracker(cutoff: datetime, tracker: db.Bind, dry_run: bool) -> tuple[int, int]:
-    with _tracker_scope(tracker) as engine:
-        if not sa.inspect(engine).has_table("events"):
-            return 0, 0
-        with engine.begin() as connection:
-            stale = list(connection.execute(
-                sa.select(_EVENTS.c.sender_id).group_by(_EVENTS.c.sender_id)
-                .having(sa.func.max(_EVENTS.c.timestamp) < cutoff.timestamp())).scalars())
-            events = 0
-            for chunk in _chunks(stale, 500):
-                query = _EVENTS.c.sender_id.in_(chunk)
-                events += connection.execute(
-                    sa.select(sa.func.count()).select_from(_EVENTS).where(query)).scalar() \
-                    if dry_run else connection.execute(sa.delete(_EVENTS).where(query)).rowcount
-        return len(stale), events
+    engine = _tracker_engine(tracker)
+    if not sa.inspect(engine).has_table("events"):
+        return 0, 0
+    with engine.begin() as connection:
+        stale = list(connection.execute(
+            sa.select(_EVENTS.c.sender_id).group_by(_EVENTS.c.sender_id)
+            .having(sa.func.max(_EVENTS.c.timestamp) < cutoff.timestamp())).scalars())
+        events = 0
+        for chunk in _chunks(stale, 500):
+            query = _EVENTS.c.sender_id.in_(chunk)
+            events += connection.execute(
+                sa.select(sa.func.count()).select_from(_EVENTS).where(query)).scalar() \
+                if dry_run else connection.execute(sa.delete(_EVENTS).where(query)).rowcount
+    return len(stale), events
 
 
 def _purge_outbox(cutoff: datetime, outbox_dir, dry_run: bool) -> int:
@@ -735,24 +735,14 @@ def _purge_outbox(cutoff: datetime, outbox_dir, dry_run: bool) -> int:
     return len(old)
 
 
-class _tracker_scope:
-    """The tracker store's engine: the caller's, or one for a URL (TRACKER_STORE_URL)."""
+def _tracker_engine(tracker: db.Bind) -> sa.engine.Engine:
+    """The tracker store's engine: the caller's, or this process's one engine for the URL
+    (TRACKER_STORE_URL), reused like the intake database's (bot.storage.db.shared_engine)."""
+    if isinstance(tracker, sa.engine.Engine):
+        return tracker
+    from bot.config import get_settings
 
-    def __init__(self, tracker: db.Bind):
-        self.tracker, self.engine = tracker, None
-
-    def __enter__(self) -> sa.engine.Engine:
-        if isinstance(self.tracker, sa.engine.Engine):
-            return self.tracker
-        from bot.config import get_settings
-
-        self.engine = sa.create_engine(self.tracker or get_settings().tracker_store_url,
-                                       future=True)
-        return self.engine
-
-    def __exit__(self, *exc) -> None:
-        if self.engine is not None:
-            self.engine.dispose()
+    return db.shared_engine(tracker or get_settings().tracker_store_url)
 
 
 def _chunks(items: list, size: int):
