@@ -12,7 +12,9 @@ from rasa_sdk.types import DomainDict
 
 from bot import catalogue
 from bot.extraction import Extraction, referral_in
-from bot.intake import (answer_checks, assess, contact_from, contact_text, correction_updates,
+from bot.faq import answer as faq_answer, names_a_closed_day
+from bot.intake import (answer_checks, assess, booked_for, contact_from, contact_text,
+                        correction_updates,
                         summary_message,
                         insurance_from, insurer_named, introduced_name, new_safety_messages,
                         caution_noted, rated_in_numbers, says_a_minor, screened_flags,
@@ -345,7 +347,8 @@ class ValidateIntakeForm(FormValidationAction):
         times = times_said_with(said)
         if times:  # "Chris Park, saturdays are best": the times are kept (_said_early)
             said = _clauses_without(said, times)
-        name = name_from(said)
+        patient, booker = booked_for(said)  # "Margaret Hughes. I'm her daughter Claire"
+        name = patient or name_from(said)
         if plainly_a_question(str(value or "")):
             name = ""  # "wait which one did u pick?" is no name
         if name and _only_treatment_words(name):
@@ -355,7 +358,15 @@ class ValidateIntakeForm(FormValidationAction):
         if not name or len(name) > 80 or not re.search(r"[^\W\d_]", name):
             dispatcher.utter_message(response="utter_name_unclear")
             return {"client_name": None}  # None re-asks: no usable name in the answer
-        return {"client_name": name}
+        return {"client_name": name, **({"booked_by": booker} if booker else {})}
+
+    def validate_preferred_times(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        """The times as given; a day the practice is closed ("she's free most sundays") is
+        kept, and the client told so (data/practice.yml closed)."""
+        if value and names_a_closed_day(str(value)):
+            response, facts = faq_answer("sundays")
+            dispatcher.utter_message(response="utter_closed_day_note", **facts)
+        return {"preferred_times": value}
 
     async def extract_contact(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text, entities, intent = _message(tracker)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -36,7 +37,9 @@ class ActionSubmitIntake(Action):
         logger.info("intake %s: %s", result["status"], result.get("id", "-"))
         chosen = catalogue.find_appointment_type(record["appointment_type"] or "", [])
         what = catalogue.describe(chosen) if chosen else label("values", "your_appointment")
-        words = [w for w in (record["contact"]["name"] or "").split()
+        booker = (slots.get("booked_by") or "").split(",")[0]
+        thanked = booker if re.fullmatch(r"[A-Z][\w'-]+", booker) else record["contact"]["name"]
+        words = [w for w in (thanked or "").split()
                  if w.lower().strip(".") not in ("dr", "mr", "mrs", "ms", "miss", "mx", "prof")]
         if words:
             dispatcher.utter_message(response="utter_intake_submitted_named", treatment=what,

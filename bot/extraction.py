@@ -163,9 +163,12 @@ class Extraction:
             if same:
                 replaced.add(same[0])
                 old = conditions[same[0]]
+                # "the back pain started 4 weeks ago" keeps the lower back said before
+                level = old.body_part if cond.body_part == "back" \
+                    and old.body_part in ("lower_back", "upper_back") else None
                 conditions[same[0]] = replace(
-                    cond, body_part=cond.body_part or old.body_part, side=cond.side or old.side,
-                    radiates_to=cond.radiates_to or old.radiates_to)
+                    cond, body_part=level or cond.body_part or old.body_part,
+                    side=cond.side or old.side, radiates_to=cond.radiates_to or old.radiates_to)
             else:
                 conditions.append(cond)
         return Extraction(

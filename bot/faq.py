@@ -43,3 +43,15 @@ def answer(topic: str) -> tuple[str, dict]:
     facts = {key: str(value).strip() for key, value in _practice().items()
              if not isinstance(value, (dict, list))}
     return f"utter_faq_{topic}", facts
+
+
+_WEEKDAYS = {"monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu",
+             "friday": "fri", "saturday": "sat", "sunday": "sun"}
+
+
+def names_a_closed_day(text: str | None) -> bool:
+    """The client's times name a weekday the practice is closed (data/practice.yml `closed`:
+    "Sundays and public holidays"): "she's free most sundays", "sun mornings"."""
+    closed = str(_practice().get("closed") or "").lower()
+    days = [short for day, short in _WEEKDAYS.items() if day in closed]
+    return any(re.search(rf"\b{short}(?:day|s|\b)", (text or "").lower()) for short in days)

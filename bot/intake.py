@@ -6,7 +6,7 @@ values, so it is tested directly and shared with `python -m bot assess`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import yaml
@@ -416,10 +416,11 @@ def summary_message(slots: dict) -> tuple[str, dict]:
     not_given = label("values", "not_given")
     massage = record["client_type"] if record["client_type"] != "unclear" \
         else label("values", "not_decided")
+    booker = slots.get("booked_by")
     values = {
         "concern": concern_summary(ex),
         "massage": massage + (f", {catalogue.describe(chosen)}" if chosen else ""),
-        "name": contact["name"] or not_given,
+        "name": (contact["name"] or not_given) + (f" (booked by {booker})" if booker else ""),
         "contact_details": contact_text(contact["phone"], contact["email"])
         or slots.get("contact") or not_given,
         "times": record["preferred_times"] or not_given,
@@ -449,6 +450,8 @@ def before_booking_details(slots: dict) -> dict:
     a client under 18 needs a parent or guardian's consent (`minor`, `guardian_note`); a gift's
     buyer was not asked the safety questions (`health_screen` says so, never empty)."""
     details: dict = {}
+    if slots.get("booked_by"):
+        details["booked_by"] = slots["booked_by"]
     if slots.get("minor"):
         details.update(minor=True, guardian_note=label("before_booking", "minor"))
     if gift_not_screened(slots):
@@ -618,7 +621,9 @@ def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) 
     newly = [c for c in new.present() if c.body_part not in denied_regions]
     for region in regions:  # "actually it's my knee": pain there, though no pain word was said
         if region.id not in denied_regions and not any(c.body_part == region.id for c in newly):
-            newly += [c for c in extract(f"my {region.text} hurts").present()
+            # the words kept are the client's ("knee"), never the "my ... hurts" read with them
+            newly += [replace(c, text=region.text, start=region.start, end=region.end)
+                      for c in extract(f"my {region.text} hurts").present()
                       if not any(o.id == c.id and o.body_part == c.body_part
                                  for o in merged.present())]
     if not (denied or denied_regions or adding) and newly and merged.present() \
@@ -789,6 +794,36 @@ def hold_reply(text: str, given: dict, known: dict, crisis: bool,
         response = HOLD_AGAIN[crisis]
     values = {"contact": contact or "", "first_name": first}
     return response, values
+
+
+def booked_for(text: str) -> tuple[str | None, str | None]:
+    """The person who comes and the one booking, when an answer to "what name?" says both:
+    "Margaret Hughes. I'm her daughter Claire" -> ("Margaret Hughes", "Claire, her
+    daughter"); "it's for my wife Priya Shah but contact me (Dev)" -> ("Priya Shah", "Dev,
+    booking for their wife"). (None, None) when it says no such thing (data/lookups/
+    dialogue.yml relations)."""
+    from bot.turns import phrase_pattern
+
+    relation = phrase_pattern("relations").pattern
+    name = r"[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?"
+    told = re.search(rf"^(?P<patient>.+?)[.,;!]\s*(?i:i'?m|i am|im|this is)\s+(?i:her|his|their)\s+"
+                     rf"(?P<relation>(?i:{relation}))\b,?(?:\s+(?P<booker>[A-Z][a-z'-]+))?",
+                     (text or "").strip())
+    if told:
+        patient = name_from(told.group("patient"))
+        who = told.group("relation").lower()
+        pronoun = re.search(r"(?i)\b(her|his|their)\s+" + re.escape(told.group("relation")),
+                            told.group(0)).group(1).lower()
+        booker = f"{told.group('booker')}, {pronoun} {who}" if told.group("booker") \
+            else f"{pronoun} {who}"
+        return (patient or None), booker
+    booking = re.search(rf"(?i:\bfor\s+my)\s+(?P<relation>(?i:{relation}))\s*,?\s+(?P<patient>{name})",
+                        text or "")
+    if booking:
+        me = re.search(r"(?i:contact me|call me|text me|i'?m|im)\s*[(,]?\s*([A-Z][a-z'-]+)\)?", text)
+        booker = f"booking for their {booking.group('relation').lower()}"
+        return booking.group("patient"), (f"{me.group(1)}, {booker}" if me else booker)
+    return None, None
 
 
 _PROVIDER_KINDS = ("family doctor|doctor|gp|pcp|physician|chiropractor|chiro|physio|"

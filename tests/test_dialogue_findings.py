@@ -838,3 +838,61 @@ def test_w01_parking_asked_at_the_options_is_answered_and_the_options_shown_agai
     assert "Elm Street" in reply and "Our prices" not in reply and "1. " in reply
     reply = texts(stack.say(sender, "whats ur cancellation policy"))
     assert "24 hours" in reply and "Medical massage is treatment" not in reply
+
+
+# ---- 10. the record says what the client said ---------------------------------------
+
+@pytest.mark.parametrize(("answer", "name", "booker", "thanked"), [
+    ("Margaret Hughes. I'm her daughter Claire, please call me not her", "Margaret Hughes",
+     "Claire, her daughter", "Claire"),
+    ("it's for my wife Priya Shah but contact me (Dev) so its a surprise", "Priya Shah",
+     "Dev, booking for their wife", "Dev")])
+async def test_w10_w09_the_person_who_comes_and_the_one_booking(tmp_path, monkeypatch, answer,
+                                                                  name, booker, thanked):
+    from actions.asks import ActionAskConfirm
+    from actions.intake_form import ValidateIntakeForm
+    from actions.submission import ActionSubmitIntake
+
+    slots = {**RELAX_LIST, "appointment_type": "swedish_60", "requested_slot": "client_name"}
+    events, _ = await run(ValidateIntakeForm(), tracker(answer, "give_name", slots))
+    got = _slots(events)
+    assert got["client_name"] == name and got["booked_by"] == booker
+    filled = {**slots, **got, "contact": "(617) 555-0134", "phone": "+16175550134",
+              "preferred_times": "tuesday late morning", "requested_slot": "confirm"}
+    _, messages = await run(ActionAskConfirm(), tracker("", "affirm", filled))
+    assert f"Name: {name} (booked by {booker})" in said(messages)[0]
+    url = _database(tmp_path, monkeypatch)
+    _, messages = await run(ActionSubmitIntake(), tracker("yes", "affirm", filled,
+                                                          events=[_user("yes", 1.0)]))
+    assert f"Thank you, {thanked}!" in said(messages)[0]
+    [record] = _exported(url)
+    assert record["contact"]["name"] == name and record["details"]["booked_by"] == booker
+
+
+async def test_w09_times_on_a_closed_day_are_kept_and_the_client_told():
+    from actions.intake_form import ValidateIntakeForm
+
+    slots = {**RELAX_LIST, "appointment_type": "swedish_90", "client_name": "Priya Shah",
+             "contact": "(408) 555-0122", "phone": "+14085550122",
+             "requested_slot": "preferred_times"}
+    events, messages = await run(ValidateIntakeForm(), tracker("she's free most sundays",
+                                                               "give_availability", slots))
+    assert _slots(events)["preferred_times"] == "she's free most sundays"
+    assert "closed on Sundays" in said(messages)[0]
+
+
+def test_w06_the_lower_back_stays_lower_when_the_back_is_mentioned_again():
+    from bot.intake import correction_updates
+
+    updated = correction_updates({"concerns": _concerns("my lower back and hips ache")},
+                                 "also the back pain started about 4 weeks ago", [])
+    assert ("back_pain", "lower_back", None) in _read(updated["concerns"])
+
+
+def test_a_region_added_at_the_summary_keeps_only_the_clients_words():
+    from bot.intake import correction_updates
+
+    updated = correction_updates({"concerns": _concerns(W01)},
+                                 "actually it is my knee, not my neck", [])
+    [knee] = [c for c in updated["concerns"]["conditions"] if c["id"] == "knee_pain"]
+    assert knee["text"] == "knee"
