@@ -310,8 +310,11 @@ _ACTIVITY_BEFORE = re.compile(r"\b(?:stand|standing|sit|sitting|walk|walking|dri
 
 #: "been like this since jan": a sentence about the complaint just named.
 _REFERS_BACK = re.compile(r"\b(?:like this|like that|it'?s been|its been|it has been|been going on|"
-                          r"going on for|started|began|had it|had this|been)\b"
-                          r"|\b\d{1,2}\s*(?:/|out of)\s*10\b")  # "been like 3 months", "4/10 for 2 weeks"
+                          r"going on for|started|began|had it|had this)\b"
+                          r"|\bbeen\s+(?:like\s+|about\s+|around\s+|almost\s+|over\s+|nearly\s+)?"
+                          r"(?:\d|an?\b|one\b|two\b|three\b|four\b|five\b|six\b|several\b|a few\b|"
+                          r"few\b|couple\b)"  # "been like 3 months", not "been meaning to"
+                          r"|\b\d{1,2}\s*(?:/|out of)\s*10\b")  # "4/10 for 2 weeks"
 #: "2-3x a wk", "twice a month": how often, not how long.
 _HOW_OFTEN_BEFORE = re.compile(r"(?:\d\s*x|\btimes?|\bonce|\btwice)\s*$")
 #: "no surgeries recently", "haven't had one in over a year": nothing has gone on that long.
@@ -338,7 +341,10 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
         if present:
             start = max([b.end() for b in SENTENCE_BREAK.finditer(lowered, 0, match.start())],
                         default=0)
-            after = SENTENCE_BREAK.search(lowered, match.end())
+            # "for 5 days now I have pain in my knee": that "now" ends no sentence
+            now = None if match.group(0).endswith("ago") \
+                else re.match(r"\s+now\b", lowered[match.end():])
+            after = SENTENCE_BREAK.search(lowered, match.end() + (now.end() if now else 0))
             end = after.start() if after else len(lowered)
             if not any(start <= c.start < end or start < c.end <= end for c in present) \
                     and not _REFERS_BACK.search(lowered, start, end):

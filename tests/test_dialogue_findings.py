@@ -896,3 +896,16 @@ def test_a_region_added_at_the_summary_keeps_only_the_clients_words():
                                  "actually it is my knee, not my neck", [])
     [knee] = [c for c in updated["concerns"]["conditions"] if c["id"] == "knee_pain"]
     assert knee["text"] == "knee"
+
+
+# ---- found by the simulator (seed 7) after finding 6 ------------------------------------
+
+@pytest.mark.parametrize(("said", "duration"), [
+    ("So I've been meaning to do this for a while, a friend of mine goes to you. I work at a "
+     "desk all day and for 5 days now I have pain in my right knee.", "for 5 days"),
+    ("i had surgery 2 years ago, now my back hurts", None),
+    ("it was sore for 2 weeks, now my neck hurts", None)])
+def test_been_meaning_to_is_no_duration_and_for_5_days_now_is_one(said, duration):
+    from bot.extraction import extract
+
+    assert extract(said).duration == duration
