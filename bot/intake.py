@@ -93,9 +93,14 @@ def update_concerns(previous: dict | None, text: str, entities: list[dict],
                                          "start": between.start(), "end": between.end()}
         elif len(numbers) == 1:
             found.severity = int(numbers[0].group(1))
-            found.sources["severity"] = {"text": numbers[0].group(0),
+            found.sources["severity"] = {"text": numbers[0].group(0), "bare": True,
                                          "start": numbers[0].start(), "end": numbers[0].end()}
     earlier = Extraction.from_dict(previous)
+    if asked_severity and earlier.severity is not None and rated_in_numbers(earlier) \
+            and found.severity is not None and found.sources.get("severity", {}).get("bare"):
+        # "6 wees now" when only how long was asked: the number is no new rating
+        found.severity = None
+        found.sources.pop("severity", None)
     if found.severity is not None and not rated_in_numbers(found) and rated_in_numbers(earlier):
         # "my leg does feel a bit numb" after "6/10": words never replace the client's number
         found.severity = None
@@ -600,13 +605,15 @@ def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) 
         old.conditions = kept
         return old.to_dict()
     sides = re.findall(r"\b(left|right|both)\b", text, re.I)
-    known_regions = {c.body_part for c in old.present()}
+    known_regions = {c.body_part for c in old.present()} | {c.radiates_to for c in old.present()}
     if sides and old.present() and not denied_regions and not new.present() \
             and all(m.id in known_regions for m in regions):
-        # "it's the right side", "its mostly the right shoulder": the side of a concern
+        # "it's the right side", "its mostly the right shoulder", "left leg" of a sciatica
+        # down the leg: the side of a concern
         side_at = re.search(r"\b(?:left|right|both)\b", text, re.I).start()
         near = sorted(regions, key=lambda m: abs(m.start - side_at))  # "neck and right shoulder"
-        main = next((c for m in near for c in old.present() if c.body_part == m.id),
+        main = next((c for m in near for c in old.present() if m.id in (c.body_part,
+                                                                       c.radiates_to)),
                     old.present()[0])
         was, main.side = main.side, sides[0].lower()
         for other in old.present():  # "a pulled left hamstring": the injury is on that side too

@@ -909,3 +909,22 @@ def test_been_meaning_to_is_no_duration_and_for_5_days_now_is_one(said, duration
     from bot.extraction import extract
 
     assert extract(said).duration == duration
+
+
+# ---- found by the simulator (seed 8) -------------------------------------------------
+
+def test_a_number_in_the_answer_to_how_long_is_no_new_rating():
+    from bot.intake import update_concerns
+
+    first = update_concerns(None, "need appt asap right shoulder is killing me 5/10", [], None)
+    later = update_concerns(first.to_dict(), "6 wees now. it flares up when I bend over", [],
+                            None, asked_severity=True)
+    assert later.severity == 5
+
+
+def test_the_side_of_a_sciatica_said_as_the_leg_it_goes_down():
+    from bot.intake import correction_updates
+
+    updated = correction_updates({"concerns": _concerns(
+        "do you take insurance? I have sciatica down my right leg")}, "correction: left leg", [])
+    assert _read(updated["concerns"]) == [("sciatica", "lower_back", "left")]
