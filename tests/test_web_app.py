@@ -343,3 +343,15 @@ def test_the_channel_signs_its_own_tokens_and_needs_session_persistence():
     assert "socketio" not in credentials  # Rasa's own, unbound channel is not served
     entry = credentials["bot.rasa_plugins.socketio_channel.WidgetSocketIOInput"]
     assert entry["session_persistence"] is True
+
+
+def test_the_demo_page_gives_the_practice_s_own_hours_and_address(app):
+    """One home for the practice's facts (data/practice.yml): the page and the bot agree."""
+    import yaml
+
+    from bot.config import DATA_DIR
+
+    facts = yaml.safe_load((DATA_DIR / "practice.yml").read_text(encoding="utf-8"))
+    page = app.test_client().get("/").get_data(as_text=True)
+    for key in ("address", "hours", "phone"):
+        assert str(facts[key]) in page

@@ -27,11 +27,12 @@ def _practice_file() -> dict:
 
 
 def practice() -> dict:
-    """{"name", "phone"} of the practice: data/practice.yml, the name overridden by
-    PRACTICE_NAME."""
+    """The practice as clients see it: name, phone, address, hours and closed days from
+    data/practice.yml (the name overridden by PRACTICE_NAME); "" for what it does not say."""
     data = _practice_file()
     return {"name": os.environ.get("PRACTICE_NAME") or data.get("name") or "our practice",
-            "phone": str(data.get("phone") or "").strip()}
+            **{key: str(data.get(key) or "").strip()
+               for key in ("phone", "address", "hours", "closed")}}
 
 
 def sms_text(response: str, **values) -> str:
