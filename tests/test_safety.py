@@ -29,7 +29,7 @@ MORE_EMERGENCY_IDS = {"sudden_severe_headache", "head_injury_signs", "pregnancy_
 ALL_IDS = EMERGENCY_IDS | {
     "recent_surgery", "clot_history", "high_risk_pregnancy", "fever", "contagious_infection",
     "blood_thinners", "cancer_treatment", "pregnancy", "blood_pressure_medication",
-    "recent_injury", "skin_condition_at_area"}
+    "recent_injury", "skin_condition_at_area", "wound_infection_signs"}
 #: Wording that states or guesses a diagnosis; the bot says what to do, never what it is.
 DIAGNOSING = [r"\byou have\b", r"\byou(?:'re| are) suffering from\b", r"\bthis is (?:a|an)\b",
               r"\bsounds like (?:a|an)\b", r"diagnos", r"\bit could be\b", r"\bprobably\b",
@@ -378,3 +378,18 @@ def test_a_clients_usual_medicines_are_no_overdose(text):
 ])
 def test_an_overdose_is_still_one(text):
     assert screen(text).outcome == "urgent" and "overdose" in screen(text).red_flags
+
+
+@pytest.mark.parametrize("text", [
+    # a client-style test (2026-12-07): a stiff shoulder described plainly got the 911 answer
+    "my right shoulder has been stiff since last winter, i cant lift my arm over my head. "
+    "also tension headaches",
+    "i cant lift my arm above shoulder height since the fall",
+])
+def test_a_stiff_shoulder_is_no_stroke(text):
+    assert "stroke_signs" not in screen(text).red_flags
+
+
+def test_he_takes_eliquis_is_a_blood_thinner_when_booking_for_him():
+    assert "blood_thinners" in screen(
+        "booking for my dad, hes 78 with parkinsons and he takes eliquis").cautions
