@@ -14,7 +14,7 @@ from bot import catalogue
 from bot.extraction import Extraction, referral_in
 from bot.faq import answer as faq_answer, names_a_closed_day
 from bot.intake import (answer_checks, assess, booked_for, contact_from, contact_text,
-                        correction_updates,
+                        correction_updates, length_kept_message,
                         summary_message,
                         insurance_from, insurer_named, introduced_name, new_safety_messages,
                         caution_noted, rated_in_numbers, says_a_minor, screened_flags,
@@ -490,6 +490,10 @@ class ValidateIntakeForm(FormValidationAction):
             dispatcher.utter_message(response="utter_updated")
             # None re-asks: the client sees the corrected summary and confirms again
             return {**updates, "confirm": None, "awaiting_change": False}
+        kept = length_kept_message(current, text)
+        if kept is not None:  # "the 90 minute one" of a treatment that has 60 only
+            dispatcher.utter_message(response=kept[0], **kept[1])
+            return {"confirm": None, "awaiting_change": False}
         dispatcher.utter_message(response="utter_ask_what_to_change" if intent == "deny"
                                  else "utter_correction_unclear")
         return {"confirm": None, "awaiting_change": True}  # None re-asks after the change
@@ -542,6 +546,8 @@ def _changed_treatment(text: str, tracker: Tracker):
     if length and current and not (catalogue.treatment_name_spans(text, bare_words=True)
                                    or position):
         chosen = catalogue.find_appointment_type(rest, current)  # "make it the 90 minute one"
+        if chosen is None:
+            return None  # a length the chosen treatment lacks: never another treatment
     chosen = chosen or catalogue.find_appointment_type(rest, offered)
     return chosen if chosen is not None and chosen.id != tracker.get_slot("appointment_type") \
         else None

@@ -504,10 +504,15 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
         concerns = timed
     if concerns is not None:
         updates["concerns"] = concerns
-    chosen = catalogue.find_appointment_type(
-        text, catalogue.offered_types(slots.get("recommended_types")))
     current = catalogue.offered_types([slots.get("appointment_type")])
-    if chosen is None and current:
+    chosen = None if catalogue.length_not_offered(text, current) else \
+        catalogue.find_appointment_type(text, catalogue.offered_types(slots.get("recommended_types")))
+    if chosen is not None and current and catalogue.length_named(text) \
+            and not catalogue.treatment_name_spans(text, bare_words=True) \
+            and not re.search(r"\b(?:number|option|no\.?)\s*#?\d\b|#\d\b", text or "", re.I):
+        # "make it the 90 minute one": the chosen treatment in that length, never another one
+        chosen = catalogue.find_appointment_type(text, current)
+    if chosen is None and current and not catalogue.length_not_offered(text, current):
         # "the 90 min one" at the summary: the chosen treatment, another length
         chosen = catalogue.find_appointment_type(text, current)
     if chosen and (catalogue.treatment_name_spans(text) or re.search(
@@ -517,6 +522,19 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
     if not updates and TIMES_CORRECTION.search(text or "") and says_when(text):
         updates["preferred_times"] = times_from_correction(text)
     return updates
+
+
+def length_kept_message(slots: dict, text: str) -> tuple[str, dict] | None:
+    """"Make it the 90 minute one" for a treatment that comes in 60 minutes only: the
+    treatment is kept and the client told why (never switched to another treatment)."""
+    lacking = catalogue.length_not_offered(
+        text, catalogue.offered_types([slots.get("appointment_type")]))
+    if lacking is None:
+        return None
+    kept, lengths = lacking
+    said = _listed([str(m) for m in lengths], "or")
+    return "utter_length_not_offered", {"family": kept.name.split(",")[0],
+                                        "lengths": said, "treatment": catalogue.describe(kept)}
 
 
 def menu_words() -> frozenset[str]:

@@ -928,3 +928,31 @@ def test_the_side_of_a_sciatica_said_as_the_leg_it_goes_down():
     updated = correction_updates({"concerns": _concerns(
         "do you take insurance? I have sciatica down my right leg")}, "correction: left leg", [])
     assert _read(updated["concerns"]) == [("sciatica", "lower_back", "left")]
+
+
+# ---- client test 2 (/tmp/clienttest2/REPORT.md) ------------------------------------------
+
+from tests.test_actions import FILLED  # noqa: E402
+
+W2_PRENATAL = {**FILLED, "client_type": "medical", "appointment_type": "prenatal_60",
+               "recommended_types": ["prenatal_60", "myofascial_60", "myofascial_90"]}
+
+
+@pytest.mark.parametrize("text", ["actually make it the 90 minute one",
+                                  "actually make it the 90 minute one if you have a prenatal 90"])
+async def test_w2_a_length_the_chosen_treatment_lacks_keeps_it_and_says_so(text):
+    from actions.intake_form import ValidateIntakeForm
+
+    events, messages = await run(ValidateIntakeForm(), tracker(text, "correct", W2_PRENATAL))
+    assert not [e for e in events if e.get("name") == "appointment_type"]
+    assert said(messages) == ["Prenatal massage comes in 60 minutes only, so I've kept "
+                              "Prenatal massage, 60 min, $105."]
+
+
+async def test_w2_the_treatment_after_not_is_never_the_one_chosen():
+    from actions.intake_form import ValidateIntakeForm
+
+    text = "no wait, I want prenatal massage not myofascial. the 60 min prenatal is fine"
+    slots = {**W2_PRENATAL, "appointment_type": "myofascial_90"}
+    events, messages = await run(ValidateIntakeForm(), tracker(text, "correct", slots))
+    assert [e["value"] for e in events if e.get("name") == "appointment_type"] == ["prenatal_60"]

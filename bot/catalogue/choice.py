@@ -46,7 +46,8 @@ def find_appointment_type(
     offered = list(offered)
     known = _unique_types(offered + types)
     # "the sports one, not deep tissue": what the client does not want names nothing
-    normalised = _NOT_THIS.sub(" ", normalise_choice_text(text))
+    # (a sentence's end also ends it: "prenatal not myofascial. the 60 min is fine")
+    normalised = _NOT_THIS.sub(" ", normalise_choice_text(_NOT_THIS_SAID.sub(" ", text or "")))
 
     bare = _bare_number(normalised)
     if bare is not None:
@@ -73,6 +74,9 @@ def find_appointment_type(
 
 _NOT_THIS = re.compile(r"\b(?:not|no|instead of|rather than)\s+(?:the\s+)?(?:[a-z]+\s*){1,3}?"
                        r"(?=$|\s(?:but|and|please|pls|thanks)\b)")
+
+_NOT_THIS_SAID = re.compile(r"\b(?:not|rather than|instead of)\s+(?:the\s+)?(?:[a-z]+\s*){1,3}?"
+                            r"(?=[.;!?]|,\s*(?:the|i|its|it's|a)\b)", re.IGNORECASE)
 
 _COMPARISONS = {
     r"\b(?:cheap|cheaper|cheapest|less expensive|least expensive|lower price|inexpensive)\b":
@@ -251,6 +255,30 @@ def length_named(text: str) -> int | None:
     among the menu's lengths for a bare number; None when it names none."""
     minutes, _ = _take_minutes(normalise_choice_text(text), {t.minutes for t in load_catalogue()})
     return minutes
+
+
+def length_not_offered(text: str, current: Sequence[AppointmentType]
+                       ) -> tuple[AppointmentType, list[int]] | None:
+    """A length the treatment lacks ("the 90 minute one" for a prenatal massage, which comes
+    in 60 minutes only; "a prenatal 90"): the treatment meant (the one named, else the one
+    chosen) in its usual length and the lengths it comes in; None when the length exists or
+    none is named."""
+    types = load_catalogue()
+    normalised = _NOT_THIS.sub(" ", normalise_choice_text(_NOT_THIS_SAID.sub(" ", text or "")))
+    minutes, rest = _take_minutes(normalised, {t.minutes for t in types})
+    if minutes is None:
+        return None
+    family = _named_family(rest.split(), types, list(current))
+    if not family:
+        if family == "" or not current:
+            return None
+        family = current[0].family
+    members = [t for t in types if t.family == family]
+    if not members or any(t.minutes == minutes for t in members):
+        return None
+    kept = next((t for t in current if t.family == family), None) \
+        or next((t for t in members if t.default), members[0])
+    return kept, sorted({t.minutes for t in members})
 
 
 def options_asked_about(text: str, offered: Sequence[AppointmentType]) -> list[AppointmentType]:
