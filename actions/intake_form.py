@@ -317,10 +317,26 @@ class ValidateIntakeForm(FormValidationAction):
             dispatcher.utter_message(response="utter_pick_still_needed")
             return {"appointment_type": None}
         was_offered = chosen is not None and chosen.id in {t.id for t in offered}
-        if chosen is None or (chosen.client_type != current and not wanted and not was_offered):
+        if chosen is None:
             dispatcher.utter_message(response="utter_invalid_appointment_type")
             return {"appointment_type": None}  # None re-asks with the same options
         flags = set(screened_flags(tracker.get_slot("safety")))
+        if chosen.only_with and not flags & set(chosen.only_with) and not set(screened_flags(
+                screen_conversation(tracker.get_slot("safety"), text,
+                                    tracker.get_slot("concerns"), False))) & set(chosen.only_with):
+            # "prenatal massage" from a client who is not pregnant: why not, in one sentence
+            dispatcher.utter_message(response="utter_only_with",
+                                     treatment=chosen.name.split(",")[0],
+                                     needed=_only_with_words(chosen.only_with))
+            return {"appointment_type": None}
+        if not was_offered and chosen.client_type != current and not wanted \
+                and not flags & set(chosen.not_with):
+            # "deep tissue" when only Swedish was listed: a treatment of the practice, taken
+            # with its kind (the client's choice, kept: chosen_kind)
+            dispatcher.utter_message(response="utter_switched_treatment",
+                                     treatment=catalogue.describe(chosen))
+            return {"appointment_type": chosen.id, "client_type": chosen.client_type,
+                    "chosen_kind": chosen.client_type}
         if flags & set(chosen.not_with):
             # "she likes firm pressure so deep tissue" on warfarin: not planned ahead
             dispatcher.utter_message(response="utter_not_with_caution",
@@ -564,6 +580,13 @@ def _switched_to(changed: catalogue.AppointmentType, dispatcher: CollectingDispa
     if tracker is not None and tracker.get_slot("client_type") not in (None, changed.client_type):
         slots["chosen_kind"] = changed.client_type
     return slots
+
+
+def _only_with_words(flags) -> str:
+    """'during pregnancy' for prenatal massage (only_with: pregnancy, high_risk_pregnancy)."""
+    if set(flags) & {"pregnancy", "high_risk_pregnancy"}:
+        return "during pregnancy"
+    return "with " + caution_noted(sorted(flags)).replace("your ", "")
 
 
 def _answered_this_turn(tracker: Tracker, response: str) -> bool:

@@ -956,3 +956,34 @@ async def test_w2_the_treatment_after_not_is_never_the_one_chosen():
     slots = {**W2_PRENATAL, "appointment_type": "myofascial_90"}
     events, messages = await run(ValidateIntakeForm(), tracker(text, "correct", slots))
     assert [e["value"] for e in events if e.get("name") == "appointment_type"] == ["prenatal_60"]
+
+
+W8_RELAXATION = {"safety": BOOK, "concerns": {
+    "conditions": [{"id": "tension", "text": "tension", "body_part": "upper_back", "side": "left"}],
+    "goals": [], "severity": None, "duration": None, "aggravators": [], "surgery": None,
+    "referral": None, "preference": None},
+    "client_type": "relaxation", "recommended_types": ["swedish_60", "swedish_90"],
+    "health_screen": "none", "pain_details": "2 months, about a 4",
+    "requested_slot": "appointment_type"}
+
+
+async def test_w8_a_treatment_of_the_practice_not_offered_is_taken_with_its_kind():
+    from actions.intake_form import ValidateIntakeForm
+
+    events, messages = await run(ValidateIntakeForm(), tracker("deep tissue", "choose_appointment",
+                                                               W8_RELAXATION))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["appointment_type"] == "deep_tissue_60"
+    assert slots["client_type"] == "medical"
+    assert not any("didn't catch" in m for m in said(messages))
+
+
+async def test_w8_a_treatment_the_client_cannot_have_is_explained_in_one_sentence():
+    from actions.intake_form import ValidateIntakeForm
+
+    events, messages = await run(ValidateIntakeForm(), tracker(
+        "the prenatal one please", "choose_appointment", W8_RELAXATION))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["appointment_type"] is None
+    assert said(messages) == ["Prenatal massage is only for clients during pregnancy, so please "
+                              "pick one from the list."]
