@@ -14,7 +14,7 @@ from bot import catalogue
 from bot.extraction import Extraction, referral_in
 from bot.faq import answer as faq_answer, names_a_closed_day
 from bot.intake import (answer_checks, assess, booked_for, contact_from, contact_text,
-                        correction_updates, length_kept_message,
+                        NAME_CORRECTION, correction_updates, length_kept_message,
                         summary_message,
                         insurance_from, insurer_named, introduced_name, new_safety_messages,
                         caution_noted, rated_in_numbers, says_a_minor, screened_flags,
@@ -379,6 +379,17 @@ class ValidateIntakeForm(FormValidationAction):
     def validate_preferred_times(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         """The times as given; a day the practice is closed ("she's free most sundays") is
         kept, and the client told so (data/practice.yml closed)."""
+        said = str(value or "")
+        if value and not says_when(said):
+            corrected = NAME_CORRECTION.search(said)
+            name = name_from(corrected.group(1)) if corrected else ""
+            if name and not only_says("not_a_name", name):
+                # "wait, i spelled my name wrong, it's Siobhan Kelly": the name, then the
+                # times question again
+                dispatcher.utter_message(response="utter_updated")
+                return {"preferred_times": None, "client_name": name}
+            if _ABOUT_THE_CONTACT.search(said):
+                return {"preferred_times": None}  # "this number is fine": asked again
         if value and names_a_closed_day(str(value)):
             response, facts = faq_answer("sundays")
             dispatcher.utter_message(response="utter_closed_day_note", **facts)
@@ -580,6 +591,11 @@ def _switched_to(changed: catalogue.AppointmentType, dispatcher: CollectingDispa
     if tracker is not None and tracker.get_slot("client_type") not in (None, changed.client_type):
         slots["chosen_kind"] = changed.client_type
     return slots
+
+
+#: An answer about how to reach the client ("this number is fine", "text me"), not when.
+_ABOUT_THE_CONTACT = re.compile(r"\b(?:(?:this|that|my|the same|same|the)\s+(?:phone\s+)?(?:number|"
+                                r"phone|cell|email)|text me|email me|call me)\b", re.I)
 
 
 def _only_with_words(flags) -> str:

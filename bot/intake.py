@@ -20,7 +20,8 @@ from bot.timeexpr import weeks_ago
 
 NO_INSURANCE = re.compile(r"^\s*(?:no|nope|nah|none|n|self[\s-]?pay|cash|out of pocket|no insurance|not now|no thanks?)\b", re.I)
 TIMES_CORRECTION = re.compile(r"\b(?:times?|days?|availability|schedule|mornings?|afternoons?|evenings?|weekends?|weekdays?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun|am|pm)\b", re.I)
-NAME_CORRECTION = re.compile(r"\b(?:my name is|name'?s|call me|it'?s under|put it under|spelled|"
+NAME_CORRECTION = re.compile(r"\b(?:spel(?:led|t) (?:my |the )?name wrong[,:;.]?\s*(?:(?:it'?s|its|it is|"
+                             r"should be)\s*[,:]?)?|my name is|name'?s|call me|it'?s under|put it under|spelled|"
                              r"name (?:is wrong|should (?:just |only )?be)[,:]?(?: it should (?:just |only )?be)?)\s+(.+)$", re.I)
 
 
@@ -483,9 +484,15 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
         updates["contact"] = contact_text(updates.get("phone", slots.get("phone")),
                                           updates.get("email", slots.get("email")))
     name = NAME_CORRECTION.search(text or "")
-    if name and name_from(name.group(1)):
+    said_name = name.group(1) if name else ""
+    cut = re.split(r"\s*(?:[,;]|\.\s|\band\b|\bbut\b)\s*", said_name, maxsplit=1)
+    if len(cut) == 2 and says_when(cut[1]):
+        # "my name is Siobhan Kelly and saturdays before 3 are better": two changes
+        said_name = cut[0]
+        updates["preferred_times"] = times_from_correction(cut[1]) or cut[1].strip()
+    if name and name_from(said_name):
         # the client's words, not the model's entity (it keeps "Martinez" of "Hope Martinez")
-        updates["client_name"] = name_from(name.group(1))
+        updates["client_name"] = name_from(said_name)
     said_referral = referral_in(text)
     if said_referral is not None or re.search(r"\breferr", text or "", re.I):
         said_referral = False if re.search(r"\b(?:no|not|wasn'?t|wasnt|never|without)\b",

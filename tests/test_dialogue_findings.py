@@ -987,3 +987,48 @@ async def test_w8_a_treatment_the_client_cannot_have_is_explained_in_one_sentenc
     assert slots["appointment_type"] is None
     assert said(messages) == ["Prenatal massage is only for clients during pregnancy, so please "
                               "pick one from the list."]
+
+
+W3_AT_TIMES = {**FILLED, "client_name": "Shivon Kelly", "preferred_times": None,
+               "requested_slot": "preferred_times"}
+
+
+def _slots_set(events) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def test_w3_a_name_corrected_at_the_times_question_is_the_name_not_the_times():
+    from actions.intake_form import ValidateIntakeForm
+
+    events, _ = await run(ValidateIntakeForm(), tracker(
+        "wait, i spelled my name wrong, it's Siobhan Kelly", "correct", W3_AT_TIMES))
+    slots = _slots_set(events)
+    assert slots.get("client_name") == "Siobhan Kelly"
+    assert not slots.get("preferred_times")
+
+
+def test_w3_a_name_and_times_at_the_summary_are_two_changes():
+    from bot.intake import correction_updates
+
+    updates = correction_updates({**FILLED, "client_name": "Shivon Kelly"},
+                                 "my name is Siobhan Kelly and saturdays before 3 are better", [])
+    assert updates["client_name"] == "Siobhan Kelly"
+    assert "saturdays before 3" in updates["preferred_times"]
+
+
+async def test_w3_gentle_please_at_the_name_question_is_no_name():
+    from actions.intake_form import ValidateIntakeForm
+
+    events, _ = await run(ValidateIntakeForm(), tracker(
+        "gentle please", "inform", {**FILLED, "client_name": None, "contact": None,
+                                    "phone": None, "preferred_times": None,
+                                    "requested_slot": "client_name"}))
+    assert not _slots_set(events).get("client_name")
+
+
+async def test_sms_this_number_is_fine_at_the_times_question_is_no_time():
+    from actions.intake_form import ValidateIntakeForm
+
+    events, _ = await run(ValidateIntakeForm(), tracker(
+        "this number is fine", "inform", {**W3_AT_TIMES, "client_name": "Marcus Bell"}))
+    assert not _slots_set(events).get("preferred_times")
