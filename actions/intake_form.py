@@ -203,7 +203,8 @@ class ValidateIntakeForm(FormValidationAction):
                 previous, text, entities, intent, asked_severity=asked, message=number,
                 picking_a_treatment=tracker.get_slot("requested_slot") == "appointment_type",
                 about_the_complaint=tracker.get_slot("requested_slot") in (
-                    None, "concerns", "pain_details", "emergency_check"))
+                    None, "concerns", "pain_details", "emergency_check")
+                or _late_pain_answer(tracker, text))
         updated = found.to_dict()
         if previous is None and tracker.get_slot("requested_slot") in (None, "concerns"):
             return {"concerns": updated}  # validated: an empty one gets a clear re-ask
@@ -263,7 +264,14 @@ class ValidateIntakeForm(FormValidationAction):
 
     # -- medical details ---------------------------------------------------------------
     async def extract_pain_details(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return {"pain_details": _answer_text(tracker)} if _answering(tracker, "pain_details") else {}
+        if not _answering(tracker, "pain_details"):
+            return {}
+        text = _message(tracker)[0]
+        if plainly_a_question(text) and not answer_part(text):
+            # "but do u think its a pinched nerve?": no answer to how long and how bad; asked
+            # again, so the rating and the time said next are read as theirs
+            return {}
+        return {"pain_details": _answer_text(tracker)}
 
     async def extract_health_screen(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         return {"health_screen": _answer_text(tracker)} if _answering(tracker, "health_screen") else {}
@@ -591,6 +599,19 @@ def _switched_to(changed: catalogue.AppointmentType, dispatcher: CollectingDispa
     if tracker is not None and tracker.get_slot("client_type") not in (None, changed.client_type):
         slots["chosen_kind"] = changed.client_type
     return slots
+
+
+#: "8/10", "5 out of 10": a rating in the client's own numbers.
+_RATED = re.compile(r"\b(?:10|[0-9])\s*(?:/|out of|outta|of)\s*10\b", re.I)
+
+
+def _late_pain_answer(tracker: Tracker, text: str) -> bool:
+    """The answer to how long and how bad, a turn late ("about 5 wks, 8/10 when i get out of
+    the car. im on coumadin", to the safety questions, after a question of the client's at
+    the pain questions): a rating out of 10 while none is kept; its time is the complaint's."""
+    severity = (tracker.get_slot("concerns") or {}).get("severity")
+    return tracker.get_slot("requested_slot") == "health_screen" and severity is None \
+        and bool(_RATED.search(text or ""))
 
 
 #: An answer about how to reach the client ("this number is fine", "text me"), not when.

@@ -1032,3 +1032,33 @@ async def test_sms_this_number_is_fine_at_the_times_question_is_no_time():
     events, _ = await run(ValidateIntakeForm(), tracker(
         "this number is fine", "inform", {**W3_AT_TIMES, "client_name": "Marcus Bell"}))
     assert not _slots_set(events).get("preferred_times")
+
+
+R04_CONCERNS = {"conditions": [{"id": "back_pain", "text": "lowr bak", "body_part": "lower_back",
+                                "side": "right"}],
+                "goals": [], "severity": None, "duration": None, "aggravators": [],
+                "surgery": None, "referral": None, "preference": None}
+R04 = {"safety": BOOK, "concerns": R04_CONCERNS, "client_type": "medical"}
+
+
+@pytest.mark.parametrize("intent", ["ask_diagnosis", "out_of_scope", "inform"])
+async def test_r04_r07_a_question_at_the_pain_questions_leaves_them_asked(intent):
+    from actions.intake_form import ValidateIntakeForm
+
+    events, _ = await run(ValidateIntakeForm(), tracker(
+        "but do u think its a pinched nerve?", intent, {**R04, "requested_slot": "pain_details"}))
+    assert not _slots_set(events).get("pain_details")
+
+
+@pytest.mark.parametrize("text", [
+    "about 5 wks, 8/10 when i get out of the car. im on coumadin for my heart valve",
+    "since january, 5/10, stress makes it worse"])
+async def test_r04_r07_pain_score_and_duration_said_a_turn_late_are_kept(text):
+    from actions.intake_form import ValidateIntakeForm
+
+    events, _ = await run(ValidateIntakeForm(), tracker(
+        text, "inform", {**R04, "pain_details": "but do u think its a pinched nerve?",
+                   "requested_slot": "health_screen"}))
+    concerns = _slots_set(events)["concerns"]
+    assert concerns["severity"] and str(concerns["severity"])[0] in "85"
+    assert concerns["duration"]
