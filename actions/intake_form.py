@@ -320,8 +320,10 @@ class ValidateIntakeForm(FormValidationAction):
             dispatcher.utter_message(response="utter_tied_options", options="; ".join(
                 f"{offered.index(t) + 1}. {catalogue.describe(t)}" for t in tied))
             return {"appointment_type": None}
-        if chosen is None and (_bare_name(text) or introduced_name(text) or times_said_with(text)):
-            # "Jess Lin", "any sat": kept for their own questions (_said_early); no pick yet
+        if chosen is None and (_bare_name(text) or introduced_name(text) or times_said_with(text)
+                               or contact_from(text, [])):
+            # "Jess Lin", "any sat", an email: kept for their own questions (_said_early,
+            # extract_contact); no pick yet
             dispatcher.utter_message(response="utter_pick_still_needed")
             return {"appointment_type": None}
         was_offered = chosen is not None and chosen.id in {t.id for t in offered}

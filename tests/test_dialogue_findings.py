@@ -1062,3 +1062,14 @@ async def test_r04_r07_pain_score_and_duration_said_a_turn_late_are_kept(text):
     concerns = _slots_set(events)["concerns"]
     assert concerns["severity"] and str(concerns["severity"])[0] in "85"
     assert concerns["duration"]
+
+
+async def test_w8_an_email_while_asked_which_massage_is_kept_not_a_failed_pick():
+    from actions.intake_form import ValidateIntakeForm
+
+    events, messages = await run(ValidateIntakeForm(), tracker(
+        "carlos.mendez@example.net", "inform", {**W8_RELAXATION, "client_name": "Carlos Mendez"}))
+    slots = _slots_set(events)
+    assert slots.get("email") == "carlos.mendez@example.net" or \
+        "carlos.mendez@example.net" in str(slots.get("contact"))
+    assert not any("didn't catch" in m for m in said(messages))
