@@ -112,6 +112,12 @@ class ValidateIntakeForm(FormValidationAction):
                 events += [SlotSet(k, v) for k, v
                            in _switched_to(changed, dispatcher, tracker).items()]
                 return events + _forget_replaced(tracker, events)
+            kept = _CHANGE_OF_MIND.search(text) and length_kept_message(slots, text)
+            if kept:  # "actually make it the 90 minute one" of a 60-minute-only treatment
+                dispatcher.utter_message(response=kept[0], **kept[1])
+                requested = tracker.get_slot("requested_slot")
+                return [e for e in events if e.get("name") != requested] + [
+                    SlotSet(requested, None)]
         set_now = {e["name"] for e in events if e.get("event") == "slot"}
         events += [SlotSet(name, value) for name, value in _said_early(tracker, text).items()
                    if name not in set_now]

@@ -1073,3 +1073,15 @@ async def test_w8_an_email_while_asked_which_massage_is_kept_not_a_failed_pick()
     assert slots.get("email") == "carlos.mendez@example.net" or \
         "carlos.mendez@example.net" in str(slots.get("contact"))
     assert not any("didn't catch" in m for m in said(messages))
+
+
+async def test_w2_a_length_the_treatment_lacks_asked_for_at_another_question_is_explained():
+    from actions.intake_form import ValidateIntakeForm
+
+    events, messages = await run(ValidateIntakeForm(), tracker(
+        "actually make it the 90 minute one", "inform",
+        {**W2_PRENATAL, "preferred_times": None, "requested_slot": "preferred_times"}))
+    slots = _slots_set(events)
+    assert "appointment_type" not in slots and not slots.get("preferred_times")
+    assert said(messages) == ["Prenatal massage comes in 60 minutes only, so I've kept "
+                              "Prenatal massage, 60 min, $105."]
