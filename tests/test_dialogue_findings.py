@@ -1085,3 +1085,13 @@ async def test_w2_a_length_the_treatment_lacks_asked_for_at_another_question_is_
     assert "appointment_type" not in slots and not slots.get("preferred_times")
     assert said(messages) == ["Prenatal massage comes in 60 minutes only, so I've kept "
                               "Prenatal massage, 60 min, $105."]
+
+
+@pytest.mark.parametrize("text", ["I want prenatal massage not myofascial the 60 min prenatal is fine",
+                                  "prenatal not myofascial release please",
+                                  "not myofascial, prenatal"])
+def test_w2_a_treatment_after_not_is_never_picked_whatever_follows(text):
+    from bot import catalogue
+
+    offered = catalogue.offered_types(["prenatal_60", "myofascial_60", "myofascial_90"])
+    assert catalogue.find_appointment_type(text, offered).id == "prenatal_60"

@@ -47,7 +47,8 @@ def find_appointment_type(
     known = _unique_types(offered + types)
     # "the sports one, not deep tissue": what the client does not want names nothing
     # (a sentence's end also ends it: "prenatal not myofascial. the 60 min is fine")
-    normalised = _NOT_THIS.sub(" ", normalise_choice_text(_NOT_THIS_SAID.sub(" ", text or "")))
+    normalised = _NOT_THIS.sub(" ", _not_named(
+        normalise_choice_text(_NOT_THIS_SAID.sub(" ", text or "")), known))
 
     bare = _bare_number(normalised)
     if bare is not None:
@@ -77,6 +78,29 @@ _NOT_THIS = re.compile(r"\b(?:not|no|instead of|rather than)\s+(?:the\s+)?(?:[a-
 
 _NOT_THIS_SAID = re.compile(r"\b(?:not|rather than|instead of)\s+(?:the\s+)?(?:[a-z]+\s*){1,3}?"
                             r"(?=[.;!?]|,\s*(?:the|i|its|it's|a)\b)", re.IGNORECASE)
+
+_NOT_BEFORE = re.compile(r"\b(?:not|rather than|instead of)\s+(?:the\s+)?")
+
+
+def _not_named(text: str, known: list[AppointmentType]) -> str:
+    """The text without a treatment named right after 'not' ("prenatal not myofascial release
+    please", "not myofascial the 60 min prenatal"), whatever follows it: the words of that
+    treatment's name that follow one another."""
+    phrases = family_phrases(known)
+    for match in reversed(list(_NOT_BEFORE.finditer(text))):
+        after = text[match.end():].split()
+        family = next((f for f, found in phrases.items() if after
+                       and any(_phrase_in(p, after[:len(p)]) for p in found)), None)
+        if family is None:
+            continue
+        taken = 0
+        while taken < len(after) and (after[taken] == "massage" or any(
+                _phrase_in(p, after[taken:taken + len(p)]) for p in phrases[family])):
+            taken += max(1, next((len(p) for p in phrases[family]
+                                  if _phrase_in(p, after[taken:taken + len(p)])), 1))
+        text = text[:match.start()] + " " + " ".join(after[taken:])
+    return " ".join(text.split())
+
 
 _COMPARISONS = {
     r"\b(?:cheap|cheaper|cheapest|less expensive|least expensive|lower price|inexpensive)\b":
