@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 from pathlib import Path
 
@@ -36,3 +37,14 @@ def stack(trained_model, tmp_path_factory):
 
     with Stack(ROOT, trained_model, tmp_path_factory.mktemp("stack")) as running:
         yield running
+
+
+def this_machines_other_address() -> str | None:
+    """An address of this machine that is not loopback, as another host would reach it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.123", 9))  # no packet is sent for a UDP connect
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address

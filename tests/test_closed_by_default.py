@@ -2,23 +2,12 @@
 only; the action server listens on loopback only; the client-facing channels stay reachable."""
 from __future__ import annotations
 
-import socket
-
 import pytest
 import requests
 
+from tests.conftest import this_machines_other_address
+
 pytestmark = pytest.mark.stack
-
-
-def this_machines_other_address() -> str | None:
-    """An address of this machine that is not loopback, as another host would reach it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.123", 9))  # no packet is sent for a UDP connect
-            address = probe.getsockname()[0]
-        except OSError:
-            return None
-    return None if address.startswith("127.") else address
 
 
 def test_the_api_needs_the_token(stack):

@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -34,7 +33,7 @@ import sqlalchemy as sa
 
 from bot.config import ProdSettings
 from bot.rasa_plugins.stack import free_port
-from tests.conftest import ROOT
+from tests.conftest import ROOT, this_machines_other_address
 
 pytestmark = [pytest.mark.prod, pytest.mark.stack]
 
@@ -248,16 +247,6 @@ def upstreams_since(profile, mark: int, path: str, wait: float = 0) -> list[str]
 def rasa_address(profile, name: str) -> str:
     index = int(name.split("-")[1]) - 1
     return f"127.0.0.1:{profile.settings.rasa_ports[index]}"
-
-
-def this_machines_other_address() -> str | None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.123", 9))  # no packet is sent for a UDP connect
-            address = probe.getsockname()[0]
-        except OSError:
-            return None
-    return None if address.startswith("127.") else address
 
 
 def new_sender(kind: str) -> str:
