@@ -800,3 +800,33 @@ def test_the_migration_fills_mentions_of_intakes_stored_before_it(database, sess
     with so.Session(engine, future=True) as fresh:
         after = [(m.kind, m.value, m.message, m.start, m.end) for m in staff.mentions_of(fresh, intake_id)]
     assert sorted(after) == sorted(before) and len(after) == 3
+
+
+def test_the_safety_outcome_holds_at_booking_time(client, session):
+    """A staff test booked an unacknowledged emergency and a client waiting for a doctor's
+    note without a word; clearance received on a booked intake then failed."""
+    urgent = store(session, "hi", "crushing chest pain right now and my left arm is numb",
+                   conversation_id="urgent-booking", status="emergency",
+                   safety_outcome="urgent", red_flags=["chest_pain"])
+    waiting = store(session, "hi", EVERYTHING, conversation_id="clearance-booking")
+    login(client, "therapist")
+    booking = {"status": "booked", "booked_date": "2026-12-14", "booked_time": "15:30"}
+    for intake_id in (urgent, waiting):
+        post(client, f"/staff/intakes/{intake_id}/status", booking,
+             page=f"/staff/intakes/{intake_id}")
+    session.expire_all()
+    assert get_intake(session, urgent).status == "emergency"
+    assert get_intake(session, waiting).status == "needs_clearance"
+    post(client, f"/staff/intakes/{urgent}/acknowledge", page=f"/staff/intakes/{urgent}")
+    post(client, f"/staff/intakes/{waiting}/status", {"status": "clearance_received"},
+         page=f"/staff/intakes/{waiting}")
+    for intake_id in (urgent, waiting):
+        post(client, f"/staff/intakes/{intake_id}/status", booking,
+             page=f"/staff/intakes/{intake_id}")
+    session.expire_all()
+    assert get_intake(session, urgent).status == get_intake(session, waiting).status == "booked"
+    post(client, f"/staff/intakes/{waiting}/status", {"status": "clearance_received"},
+         page=f"/staff/intakes/{waiting}")  # again, on a booked intake: the booking stands
+    session.expire_all()
+    assert get_intake(session, waiting).status == "booked"
+    assert staff.review_of(session, waiting).booked_for == datetime(2026, 12, 14, 15, 30)

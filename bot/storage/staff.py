@@ -546,7 +546,10 @@ def move_status(session: so.Session, intake: Intake, actor: Actor, status: str,
             review.clearance_received_at = utc_now()
             _changed(session, intake, actor, "clearance_received", None, True)
         status = AFTER_CLEARANCE if intake.status == "needs_clearance" else intake.status
+        if status == "booked":  # already booked: the booking stands as it is
+            booked_for = review.booked_for
     if status == "booked":
+        _bookable(intake, review)
         if booked_for is None:
             raise ValueError("a booking needs the appointment's date and time")
         booked_for = booked_for.replace(tzinfo=None, second=0, microsecond=0)
@@ -564,6 +567,18 @@ def move_status(session: so.Session, intake: Intake, actor: Actor, status: str,
         old, intake.status = intake.status, status
         _changed(session, intake, actor, "status", old, status)
     session.commit()
+
+
+def _bookable(intake: Intake, review) -> None:
+    """What the safety screen said still holds at booking time: an emergency is booked only
+    after someone acknowledged it (and so followed it up), a client who needs physician
+    clearance only once it was received (a staff test booked both without a word)."""
+    if intake.safety_outcome == "urgent" and review.acknowledged_at is None:
+        raise ValueError("this intake reported an emergency: follow it up and acknowledge it "
+                         "before booking")
+    if intake.safety_outcome == "clearance_needed" and review.clearance_received_at is None:
+        raise ValueError("this client needs a doctor's clearance first: record "
+                         "'clearance received' before booking")
 
 
 def add_note(session: so.Session, intake: Intake, actor: Actor, text: str) -> IntakeNote:
