@@ -830,3 +830,15 @@ def test_the_safety_outcome_holds_at_booking_time(client, session):
     session.expire_all()
     assert get_intake(session, waiting).status == "booked"
     assert staff.review_of(session, waiting).booked_for == datetime(2026, 12, 14, 15, 30)
+
+
+def test_the_page_recommends_what_the_client_was_offered(client, session):
+    """A staff test: the page recommended deep tissue first for a client on warfarin, whom
+    the bot never offered it (data/appointment_types.yml not_with blood thinners)."""
+    intake_id = store(session, "hi", "my lower back is sore and tight, about a 6/10",
+                      "i take warfarin", conversation_id="warfarin")
+    assert "blood_thinners" in get_intake(session, intake_id).cautions
+    login(client, "therapist")
+    html = client.get(f"/staff/intakes/{intake_id}").get_data(as_text=True)
+    recommended = html[html.index("Recommended"):][:600]
+    assert "Deep tissue" not in recommended

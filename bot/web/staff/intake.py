@@ -86,8 +86,12 @@ def show(intake_id: int):
             if isinstance(source, dict) and source.get("id") and source.get("text"):
                 words.setdefault(source["id"], [source["text"]])
     present = list(dict.fromkeys(c.condition for c in intake.conditions if c.status == "present"))
+    # the same screen as the offer the client saw: no deep pressure with blood thinners or in
+    # pregnancy, prenatal massage first in pregnancy (data/appointment_types.yml)
     recommended = recommend_appointment_types(intake.client_type, present,
-                                              [g.goal for g in intake.goals])
+                                              [g.goal for g in intake.goals],
+                                              flags=list(intake.red_flags or [])
+                                              + list(intake.cautions or []))
     events, _ = staff.audit_events(session, intake_id=intake.id, limit=50)
     return render_template(
         "staff/intake.html", messages=messages, kinds=KINDS, status_labels=STATUS_LABELS,
