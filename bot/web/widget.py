@@ -36,6 +36,8 @@ def socket_url() -> str:
 
 
 def tracker_engine() -> sa.engine.Engine:
+    """The app's one engine for Rasa's tracker database (the widget's history, the staff
+    pages' deletion)."""
     engine = current_app.extensions.get("tracker_engine")
     if engine is None:
         engine = sa.create_engine(current_app.config["TRACKER_STORE_URL"], future=True,

@@ -104,15 +104,6 @@ def engine() -> sa.engine.Engine:
     return found
 
 
-def tracker_engine() -> sa.engine.Engine:
-    found = current_app.extensions.get("staff_tracker_engine")
-    if found is None:
-        found = sa.create_engine(current_app.config["TRACKER_STORE_URL"], future=True,
-                                 pool_pre_ping=True)
-        current_app.extensions["staff_tracker_engine"] = found
-    return found
-
-
 def db_session() -> so.Session:
     """This request's session on the intake database (closed when the request ends)."""
     if "staff_db" not in g:

@@ -18,8 +18,8 @@ from bot import labels, vocabulary
 from bot.storage import repository, staff
 from bot.storage.models import Intake
 from bot.storage.export import render_records
-from bot.web.staff import (ADMIN_ROLES, CLINICAL_ROLES, actor, db_session, roles_required,
-                           tracker_engine)
+from bot.web.staff import ADMIN_ROLES, CLINICAL_ROLES, actor, db_session, roles_required
+from bot.web.widget import tracker_engine
 from bot.web.staff.highlight import KINDS, STATUS_LABELS, highlight
 from bot.web.staff.queue import EXPORT_FORMATS, download
 
