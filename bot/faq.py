@@ -7,16 +7,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import yaml
-
-from bot.config import DATA_DIR
-
-PRACTICE_FILE = DATA_DIR / "practice.yml"
-
-
-@lru_cache(maxsize=1)
-def _practice() -> dict:
-    return yaml.safe_load(PRACTICE_FILE.read_text(encoding="utf-8")) or {}
+from bot.practice_data import practice_file as _practice
 
 
 @lru_cache(maxsize=1)

@@ -15,17 +15,20 @@ import os
 import shutil
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Generic, TypeVar
 
 import yaml
 
-from bot.config import PROJECT_ROOT, VAR_DIR
+from bot.config import DATA_DIR, PROJECT_ROOT, VAR_DIR
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 #: copies of the last version of each practice file that loaded
 LAST_GOOD_DIR = VAR_DIR / "last_good"
+#: the practice as clients hear of it: name, phone, address, hours, everyday answers
+PRACTICE_FILE = DATA_DIR / "practice.yml"
 
 
 class PracticeDataError(ValueError):
@@ -90,6 +93,16 @@ def read_yaml(path: str | Path):
                                 f"not valid YAML ({problem})") from None
     except yaml.YAMLError as error:
         raise PracticeDataError(path, None, f"not valid YAML ({type(error).__name__})") from None
+
+
+@lru_cache(maxsize=1)
+def practice_file() -> dict:
+    """data/practice.yml, read once ({} when a practice has none): the one reader for the
+    SMS texts, the everyday answers and the demo page."""
+    try:
+        return yaml.safe_load(PRACTICE_FILE.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        return {}
 
 
 def _shown(file: str) -> str:

@@ -6,24 +6,15 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-import yaml
-
-from bot.config import DATA_DIR
 from bot.labels import response_text
+from bot.practice_data import practice_file as _practice_file
 
-PRACTICE_FILE = DATA_DIR / "practice.yml"
 #: Responses the Rasa server sends as the emergency answer (bot.rasa_plugins.policies).
 EMERGENCY_RESPONSES = ("utter_emergency", "utter_emergency_crisis", "utter_emergency_general")
 #: The greeting, left out of a reply that holds the emergency answer (bot.sms.replies).
 GREETING_RESPONSES = ("utter_greet",)
 
 
-@lru_cache(maxsize=1)
-def _practice_file() -> dict:
-    try:
-        return yaml.safe_load(PRACTICE_FILE.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        return {}
 
 
 def practice() -> dict:
