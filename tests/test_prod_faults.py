@@ -317,8 +317,15 @@ def socket_conversation(profile, token: str, session_id: str, messages: list[str
     confirmed = threading.Event()
     client.on("session_confirm", lambda *_: confirmed.set())
     client.on("bot_uttered", lambda data: replies.append(data.get("text", "")))
-    client.connect(profile.url, transports=["websocket"], socketio_path="/socket.io",
-                   auth={"token": token}, wait_timeout=10)
+    for attempt in range(3):  # as the widget's client does: try again when a connect fails
+        try:
+            client.connect(profile.url, transports=["websocket"], socketio_path="/socket.io",
+                           auth={"token": token}, wait_timeout=10)
+            break
+        except socketio.exceptions.ConnectionError:
+            if attempt == 2:
+                raise
+            time.sleep(1)
     try:
         client.emit("session_request", {"session_id": session_id})
         assert confirmed.wait(10), "no session_confirm"
