@@ -232,13 +232,17 @@ def access_log(profile) -> list[str]:
     return (profile.nginx_folder / "logs" / "nginx-access.log").read_text().splitlines()
 
 
-def upstreams_since(profile, mark: int, path: str, wait: float = 0) -> list[str]:
+def upstreams_since(profile, mark: int, path: str, wait: float = 0,
+                    agent: str = "", status: str = "") -> list[str]:
     """The upstream address(es) nginx used for each request to `path` since line `mark`
-    (a websocket's line is written when it closes: `wait` up to that many seconds)."""
+    (a websocket's line is written when it closes: `wait` up to that many seconds), only
+    the requests of the client with user agent `agent` when given (another test's socket
+    may close after `mark`)."""
     deadline = time.monotonic() + wait
     while True:
-        lines = [line for line in access_log(profile)[mark:] if f'"POST {path} ' in line
-                 or f'"GET {path}' in line]
+        lines = [line for line in access_log(profile)[mark:]
+                 if (f'"POST {path} ' in line or f'"GET {path}' in line)
+                 and f'"{agent}' in line and f'" {status}' in line]
         if lines or time.monotonic() >= deadline:
             return [line.rsplit("upstream=", 1)[1] for line in lines]
         time.sleep(0.1)
@@ -304,7 +308,8 @@ def test_bodies_are_capped_and_clients_past_their_rate_get_429(profile):
                          verify=cert).status_code == 201
 
 
-def socket_conversation(profile, token: str, session_id: str, messages: list[str]) -> list[str]:
+def socket_conversation(profile, token: str, session_id: str, messages: list[str],
+                        agent: str = "fault-test") -> list[str]:
     """The widget's side of socket.io through nginx: connect with the token, join the
     session, send each message and collect the bot's texts."""
     import socketio
@@ -320,7 +325,8 @@ def socket_conversation(profile, token: str, session_id: str, messages: list[str
     for attempt in range(3):  # as the widget's client does: try again when a connect fails
         try:
             client.connect(profile.url, transports=["websocket"], socketio_path="/socket.io",
-                           auth={"token": token}, wait_timeout=10)
+                           auth={"token": token}, wait_timeout=10,
+                           headers={"User-Agent": agent})
             break
         except socketio.exceptions.ConnectionError:
             if attempt == 2:
@@ -384,16 +390,19 @@ def test_a_rasa_server_killed_mid_conversation_the_other_carries_on_with_every_s
 def test_the_widget_reconnects_to_the_other_rasa_server_when_its_own_dies(profile):
     created = requests.post(f"{profile.url}/widget/session", json={"practice": "main-street"},
                             verify=str(profile.tls_cert)).json()
+    agent = f"fault-test-{uuid.uuid4().hex[:10]}"
     mark = len(access_log(profile))
     socket_conversation(profile, created["token"], created["session_id"],
-                        ["my lower back has been killing me for 3 weeks, 7/10"])
-    [first] = upstreams_since(profile, mark, "/socket.io/", wait=10)
+                        ["my lower back has been killing me for 3 weeks, 7/10"], agent)
+    # the connection that talked is the upgraded one (101); a refused try has its own line
+    [first] = upstreams_since(profile, mark, "/socket.io/", wait=10, agent=agent, status="101")
+    first = first.split(", ")[-1]
     own = next(name for name in ("rasa-1", "rasa-2") if rasa_address(profile, name) == first)
     profile.kill(own)
     mark = len(access_log(profile))
     replies = socket_conversation(profile, created["token"], created["session_id"],
-                                  ["none of those"])
-    [second] = upstreams_since(profile, mark, "/socket.io/", wait=10)
+                                  ["none of those"], agent)
+    [second] = upstreams_since(profile, mark, "/socket.io/", wait=10, agent=agent, status="101")
     assert second.split(", ")[-1] != first
     assert any("massage fits" in text or "medical massage" in text for text in replies), replies
 
