@@ -59,7 +59,9 @@ NOT_A_SIDE_AFTER = re.compile(r"\s*(?:now|away|then|here|there|after|before|off|
                               r"when|where|as|to|on time|at|work|home|my job)\b")
 NOT_A_SIDE_BEFORE = re.compile(r"(?:that'?s|thats|you'?re|all|i|i'?ve|just|is|was|got|get|turn|turned|go|went)\s*$")
 INJURY_WORD = re.compile(r"\b(?:hurt|injur\w*|strain\w*|sprain\w*|tore|torn|tear|pulled|tweak\w*|"
-                         r"twist\w*|rolled|hit|splints?|collid\w*|landed|overuse|overdid|overdoing)\b")
+                         r"twist\w*|rolled|hit|splints?|collid\w*|landed|overuse|overdid|overdoing|"
+                         r"broke|broken|fractur\w*|fell|bruis\w*|kicked|tackled|knocked|"
+                         r"banged|smashed|dislocat\w*|popped)\b")
 MASSAGE_WISH = re.compile(r"\bmassages?\b(?!\s+(?:therapists?|school|helped|table|chair|gun))")
 RECURRENCE = re.compile(r"\b(?:it'?s back|its back|came back|coming back|back again|returned|"
                         r"flar\w* (?:up )?again|again now|is back|are back)\b")
@@ -582,7 +584,20 @@ def _status(text: str, lowered: str, mention: Mention, rules, cues) -> str:
     if status == "present" and isinstance(mention, RegionPain):
         status = assertion.assert_status(text, mention.pain_start, mention.pain_end, rules,
                                          cues, mention.id)
+    if status == "present" and isinstance(mention, RegionPain) and _only_a_noise_denied(
+            lowered, mention):
+        status = "negated"
     return status
+
+
+def _only_a_noise_denied(lowered: str, mention: RegionPain) -> bool:
+    """"my neck pops and grinds, no pain really": a joint that only makes noises is no pain
+    when the same sentence says it does not hurt (conditions.yml `noise_words`)."""
+    lexicon = load_lexicon()
+    if lowered[mention.pain_start:mention.pain_end] not in lexicon.noise_words:
+        return False
+    return any(regions.same_sentence(lowered, mention.pain_end, start)
+               for start, _ in lexicon.pain_denial_spans(lowered))
 
 
 def _part_for(mention: Mention, parts: list[Mention], lowered: str, lexicon: Lexicon):
@@ -669,7 +684,8 @@ def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
         for activity in lexicon.scan(text, label):
             sentence_has_pain = any(regions.same_sentence(lowered, activity.start, c.start)
                                     for c in present_pain)
-            if _AGGRAVATOR_LEAD.search(lowered[max(0, activity.start - 40):activity.start]):
+            if _AGGRAVATOR_LEAD.search(lowered[max(0, activity.start - 40):activity.start]) \
+                    and not _event_in_sentence(lowered, activity.start):
                 continue
             injured = label == "work_activity" or INJURY_WORD.search(lowered) \
                 or re.search(r"\b(?:from|after)\s+(?:\w+\s+){0,2}$", lowered[:activity.start])
@@ -677,6 +693,16 @@ def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
                 made.append(Mention("condition", condition_id, activity.text, activity.start, activity.end))
                 break
     return made
+
+
+#: what happens once, at the moment of an injury: with it "while playing" is when it
+#: happened ("my knee popped while playing"), without it when it hurts ("aches when I run")
+_INJURY_EVENT = re.compile(r"\b(?:popped|tore|torn|twisted|rolled|pulled|fell|landed|sprained|"
+                           r"broke|fractured|collided|tackled|dislocated|injured|got hurt)\b")
+
+
+def _event_in_sentence(lowered: str, at: int) -> bool:
+    return any(regions.same_sentence(lowered, m.start(), at) for m in _INJURY_EVENT.finditer(lowered))
 
 
 def _dedupe(conditions: list[ConditionMention]) -> list[ConditionMention]:

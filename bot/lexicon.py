@@ -87,7 +87,12 @@ class Lexicon:
                                               ("tightness", "tightness_words"),
                                               ("problem", "body_problem_words"),
                                               ("not_massage", "not_massage_sites"),
-                                              ("injury", "injury_verbs"))}
+                                              ("injury", "injury_verbs"),
+                                              ("not_pain", "not_pain_phrases"),
+                                              ("pain_denial", "pain_denials"))}
+        self.noise_words = {str(w).lower() for w in conditions_file.get("noise_words", [])}
+        self.not_whole_body_pain = {str(w).lower() for w in
+                                    conditions_file.get("not_said_of_the_whole_body", [])}
         self._word_list_regex = {kind: _phrase_regex(words)
                                  for kind, words in self._word_lists.items()}
         self._single_words = {
@@ -178,8 +183,15 @@ class Lexicon:
         return made
 
     def pain_word_spans(self, text: str) -> list[tuple[int, int]]:
-        """Pain words ("hurts", "killing me", "sprained"), also mistyped or in another form."""
-        return self._word_list_spans("pain", text)
+        """Pain words ("hurts", "killing me", "sprained"), also mistyped or in another form;
+        not inside a phrase where the word means something else ("an open sore on my foot")."""
+        other_sense = self._word_list_spans("not_pain", text)
+        return [(s, e) for s, e in self._word_list_spans("pain", text)
+                if not any(o_s <= s < o_e for o_s, o_e in other_sense)]
+
+    def pain_denial_spans(self, text: str) -> list[tuple[int, int]]:
+        """Words that say something does not hurt ("no pain really", "painless")."""
+        return self._word_list_spans("pain_denial", text)
 
     def body_problem_spans(self, text: str) -> list[tuple[int, int]]:
         """Words that say something is wrong with the body, also mistyped or in another form."""

@@ -40,6 +40,11 @@ RADIATION_REGION = {"leg": "thigh", "legs": "thigh", "arm": "arm", "arms": "arm"
                     "fingers": "wrist_hand", "neck": "neck", "head": "head", "shoulder": "shoulder"}
 
 
+# a tight region is also that region's complaint, though "tight" is a condition of its own
+# (a swollen one is not: "ankle still swollen after surgery" is swelling, not foot pain)
+_ALSO_A_REGION_PAIN = ("tension",)
+
+
 @dataclass(frozen=True)
 class RegionPain(Mention):
     """A condition made of a region and a pain word; its status is read at the pain word."""
@@ -83,11 +88,13 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
     tight = set(tight)
     # a pain word inside a condition's own words ("pinched nerve") is that condition's
     pains = sorted(p for p in set(pains) | tight if not any(s <= p[0] < e for s, e in radiation)
-                   and not any(c.start <= p[0] < c.end and c.id != "tension" for c in conditions))
+                   and not any(c.start <= p[0] < c.end and c.id not in _ALSO_A_REGION_PAIN
+                               for c in conditions))
     painful: dict[int, tuple[int, int]] = {}
     for index, part in enumerate(parts):
         near = [p for p in pains if same_clause(lowered, (part.start, part.end), p)
-                and not (p in tight and part.id == "whole_body")
+                and not (part.id == "whole_body" and (
+                    p in tight or lowered[p[0]:p[1]] in lexicon.not_whole_body_pain))
                 and (words_apart(lowered, (part.start, part.end), p) <= 4
                      or _reaches(lowered, part, p, parts))
                 ]
