@@ -228,7 +228,8 @@ class ValidateIntakeForm(FormValidationAction):
         assessment = assess(extraction, override=kind or tracker.get_slot("chosen_kind"),
                             flags=screened_flags(tracker.get_slot("safety")))
         only_wants_a_massage = extraction.wants_massage and not (
-            extraction.conditions or extraction.goals or extraction.preference)
+            extraction.conditions or extraction.goals or extraction.preference
+            or extraction.body_words)
         if only_wants_a_massage and tracker.get_slot("requested_slot") is None:
             return {"concerns": None}  # "I'd like to book a massage": ask what brings them in first
         if assessment.classification.client_type == "unclear":

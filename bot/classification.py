@@ -77,14 +77,15 @@ def classify(ex: Extraction) -> Classification:
     medical = _medical_evidence(ex)
     relaxing = _relaxation_evidence(ex)
     aside = _not_counted(ex)
-    if not medical and not relaxing and ex.wants_massage and not ex.medical_condition_ids():
-        reasons = ["asks for a massage without naming a problem: relaxation massage fits"] + aside
-        return Classification("relaxation", 0.6, reasons)
+    # a problem with the body first: "can massage help the circulation in my legs"
     if not medical and not relaxing and ex.body_words:
         said = ", ".join(f'"{w}"' for w in ex.body_words[:3])
         reasons = [f"describes a problem with the body ({said}) though no listed condition "
                    "matched: medical massage fits, staff will ask"] + aside
         return Classification("medical", BODY_WORDS_ONLY_CONFIDENCE, reasons)
+    if not medical and not relaxing and ex.wants_massage and not ex.medical_condition_ids():
+        reasons = ["asks for a massage without naming a problem: relaxation massage fits"] + aside
+        return Classification("relaxation", 0.6, reasons)
     if not medical and not relaxing:
         reasons = ["nothing about pain, an injury, stress or relaxation was mentioned"] + aside
         return Classification("unclear", UNCLEAR_CONFIDENCE, reasons)

@@ -569,11 +569,12 @@ def _side_said_apart(conditions: list[ConditionMention], lowered: str) -> None:
 
 
 def _injury_region_pain(conditions: list[ConditionMention], lexicon: Lexicon) -> list[ConditionMention]:
-    """An injury in a region ("meniscus tear in my knee") is also that region's complaint."""
+    """An injury in a region ("meniscus tear in my knee") is also that region's complaint,
+    and so is arthritis (conditions.yml `region_complaint_too`)."""
     made = []
     for cond in conditions:
         pain = lexicon.region_pain_condition.get(cond.body_part or "")
-        if cond.id == "sports_injury" and pain and cond.body_part not in ("back", "whole_body"):
+        if cond.id in lexicon.region_complaint_too and pain and cond.body_part not in ("back", "whole_body"):
             made.append(replace(cond, id=pain))
     return made
 
@@ -584,10 +585,29 @@ def _status(text: str, lowered: str, mention: Mention, rules, cues) -> str:
     if status == "present" and isinstance(mention, RegionPain):
         status = assertion.assert_status(text, mention.pain_start, mention.pain_end, rules,
                                          cues, mention.id)
+    if status == "historical" and isinstance(mention, RegionPain) and _said_to_be_now(
+            lowered, mention):
+        status = "present"
     if status == "present" and isinstance(mention, RegionPain) and _only_a_noise_denied(
             lowered, mention):
         status = "negated"
     return status
+
+
+def _said_to_be_now(lowered: str, mention: RegionPain) -> bool:
+    """"dislocated it last year, healed but still achy": "still" just before the pain word
+    says the pain is now, though the injury was then (conditions.yml `present_now_cues`)."""
+    lexicon = load_lexicon()
+    if not lexicon.present_now_cues:
+        return False
+    cue = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in lexicon.present_now_cues)
+                     + r")\s+(?:[\w']+\s+){0,2}$")
+    for start, _ in lexicon.pain_word_spans(lowered):
+        before = lowered[max(0, start - 40):start]
+        if start >= mention.start and regions.same_sentence(lowered, mention.start, start) \
+                and cue.search(before) and not re.search(r"\b(?:not?|never|n't|nt)\b", before[-25:]):
+            return True
+    return False
 
 
 def _only_a_noise_denied(lowered: str, mention: RegionPain) -> bool:

@@ -90,6 +90,8 @@ class Lexicon:
                                               ("injury", "injury_verbs"),
                                               ("not_pain", "not_pain_phrases"),
                                               ("pain_denial", "pain_denials"))}
+        self.present_now_cues = [str(w).lower() for w in conditions_file.get("present_now_cues", [])]
+        self.region_complaint_too = {str(c) for c in conditions_file.get("region_complaint_too", [])}
         self.noise_words = {str(w).lower() for w in conditions_file.get("noise_words", [])}
         self.not_whole_body_pain = {str(w).lower() for w in
                                     conditions_file.get("not_said_of_the_whole_body", [])}
@@ -194,8 +196,11 @@ class Lexicon:
         return self._word_list_spans("pain_denial", text)
 
     def body_problem_spans(self, text: str) -> list[tuple[int, int]]:
-        """Words that say something is wrong with the body, also mistyped or in another form."""
-        return self._word_list_spans("problem", text)
+        """Words that say something is wrong with the body, also mistyped or in another form
+        (not inside a phrase where they mean something else)."""
+        other_sense = self._word_list_spans("not_pain", text)
+        return [(s, e) for s, e in self._word_list_spans("problem", text)
+                if not any(o_s <= s < o_e for o_s, o_e in other_sense)]
 
     def not_massage_site_spans(self, text: str) -> list[tuple[int, int]]:
         """Places no massage treats ("sore throat", "my dog is limping")."""

@@ -40,10 +40,9 @@ RADIATION_REGION = {"leg": "thigh", "legs": "thigh", "arm": "arm", "arms": "arm"
                     "fingers": "wrist_hand", "neck": "neck", "head": "head", "shoulder": "shoulder"}
 
 
-# a tight or arthritic region is also that region's complaint, though "tight" and "arthritis"
-# are conditions of their own (a swollen one is not: "ankle still swollen after surgery" is
-# swelling, not foot pain)
-_ALSO_A_REGION_PAIN = ("tension", "arthritis")
+# a tight region is also that region's complaint, though "tight" is a condition of its own
+# (a swollen one is not: "ankle still swollen after surgery" is swelling, not foot pain)
+_ALSO_A_REGION_PAIN = ("tension",)
 
 
 @dataclass(frozen=True)

@@ -156,3 +156,62 @@ def test_clinical_names_people_use(text, expected):
     found = {c for c, _ in present(text)}
     assert expected in found
     assert "stress" not in found  # "stress fracture" is no stress
+
+
+# ---- 2026-12-07: crowd-style symptom phrases (tests/nlu/prompt_a.jsonl is the tuned set) ----
+
+@pytest.mark.parametrize("text, expected", [
+    ("my knee makes a clicking noise every time i go up the stairs", {"knee_pain"}),
+    ("my knee keeps buckling when i walk", {"knee_pain"}),
+    ("my knee feels unstable like it could give way", {"knee_pain"}),
+    ("i cant kneel down anymore its too painful", {"knee_pain"}),
+    ("my shoulder pops when i rotate it", {"shoulder_pain"}),
+    ("my joints grind and pop whenever i move around", {"joint_pain"}),
+    ("i cant grip anything with my right hand", {"joint_pain"}),
+    ("pressure in my forehead all day", {"headache"}),
+    ("got tackled in football and now my shoulder is messed up", {"sports_injury", "shoulder_pain"}),
+    ("i fell off my bike and scraped my elbow", {"sports_injury", "joint_pain"}),
+    ("I landed badly after a jump and my ankle swelled up", {"sports_injury", "foot_pain", "swelling"}),
+    ("i was playing soccer and someone kicked my shin", {"sports_injury", "muscle_pain"}),
+    ("My knee popped when I was playing basketball", {"sports_injury", "knee_pain"}),
+    ("I think I tore something in my shoulder throwing a baseball", {"sports_injury", "shoulder_pain"}),
+    ("osteoarthritis in my knees is getting worse", {"arthritis", "knee_pain"}),
+    ("broke my ankle in high school, it still aches when its cold out", {"foot_pain"}),
+    ("Lumbar strain from deadlifting, still tight and achy", {"back_pain", "sports_injury"}),
+])
+def test_what_a_joint_does_and_how_an_injury_happened(text, expected):
+    assert expected <= {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("my neck pops and grinds when i turn it, no pain really just stiff", "neck_pain"),
+    ("popping in my left hip when I lift my leg, painless", "hip_pain"),
+    ("hurt my back picking up my toddler", "sports_injury"),      # no sport, no fall: back pain
+    ("stubbed my toe a week ago and my foot still aches", "sports_injury"),
+    ("had surgery on my ankle 6 weeks ago and its still really swollen", "foot_pain"),
+    ("my son's wrist is swollen, he fell", "joint_pain"),
+])
+def test_noises_said_not_to_hurt_and_everyday_knocks_are_not_more(text, absent):
+    assert absent not in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text", [
+    "what could be causing my knee pain",
+    "could my back pain be from sitting all day",
+    "i might have pulled a muscle in my calf",
+    "what causes pain in my knee",
+])
+def test_a_client_unsure_of_the_cause_still_has_the_complaint(text):
+    assert classify(extract(text)).client_type == "medical"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("what causes fibromyalgia", "unclear"),             # a general question
+    ("my whole body feels weak and i have no energy", "unclear"),
+    ("There is an open sore on my foot that won't close", "unclear"),
+    ("had back pain years ago, it doesnt hurt now", "unclear"),
+    ("Can massage help with circulation in my legs?", "medical"),
+    ("I have had a lump on my shin for a month", "medical"),
+])
+def test_what_is_no_massage_complaint_and_what_is(text, expected):
+    assert classify(extract(text)).client_type == expected
