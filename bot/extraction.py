@@ -388,7 +388,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     lexicon = lexicon or load_lexicon()
     lowered = normalise_text(text)
     mentions = _mentions(text, entities or [], lexicon)
-    parts = regions.real_body_parts(lowered, mentions["body_part"])
+    parts = regions.real_body_parts(lowered, mentions["body_part"], lexicon)
     pains = sorted(lexicon.pain_word_spans(text)
                    + [m.span() for m in SEVERITY_NUMBER.finditer(lowered)])
     region_pains = regions.region_conditions(text, lowered, parts, mentions["condition"], pains,
@@ -490,7 +490,7 @@ def word_spans(text: str, lexicon: Lexicon | None = None) -> dict[str, list[Ment
     lowered = normalise_text(text)
     mentions = _mentions(text, [], lexicon)
     rules = assertion.load_rules()
-    return {"body_part": regions.real_body_parts(lowered, mentions["body_part"]),
+    return {"body_part": regions.real_body_parts(lowered, mentions["body_part"], lexicon),
             "side": mentions["side"],
             "goal": _wanted_goals(text, lowered, mentions["goal"], rules, rules.cues(lowered))}
 

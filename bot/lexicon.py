@@ -95,6 +95,8 @@ class Lexicon:
         self.noise_words = {str(w).lower() for w in conditions_file.get("noise_words", [])}
         self.not_whole_body_pain = {str(w).lower() for w in
                                     conditions_file.get("not_said_of_the_whole_body", [])}
+        self._word_lists["not_region"] = [str(w).lower() for w in
+                                          body_parts_file.get("not_a_region", [])]
         self._word_list_regex = {kind: _phrase_regex(words)
                                  for kind, words in self._word_lists.items()}
         self._single_words = {
@@ -190,6 +192,10 @@ class Lexicon:
         other_sense = self._word_list_spans("not_pain", text)
         return [(s, e) for s, e in self._word_list_spans("pain", text)
                 if not any(o_s <= s < o_e for o_s, o_e in other_sense)]
+
+    def not_region_spans(self, text: str) -> list[tuple[int, int]]:
+        """Phrases with a region word that name no region ("lift my arm over my head")."""
+        return self._word_list_spans("not_region", text)
 
     def pain_denial_spans(self, text: str) -> list[tuple[int, int]]:
         """Words that say something does not hurt ("no pain really", "painless")."""

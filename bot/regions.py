@@ -67,11 +67,15 @@ def same_sentence(lowered: str, a: int, b: int) -> bool:
     return not SENTENCE_BREAK.search(lowered, lo, hi)
 
 
-def real_body_parts(lowered: str, parts: list[Mention]) -> list[Mention]:
-    """Drops "back" where it is an adverb ("get back to running", "it's back")."""
+def real_body_parts(lowered: str, parts: list[Mention],
+                    lexicon: Lexicon | None = None) -> list[Mention]:
+    """Drops "back" where it is an adverb ("get back to running", "it's back") and a region
+    word inside a phrase that names no region ("my arm over my head", body_parts.yml)."""
+    elsewhere = lexicon.not_region_spans(lowered) if lexicon is not None else []
     return [p for p in parts if not (
         p.text.lower() == "back" and (NOT_THE_BACK_BEFORE.search(lowered[:p.start])
-                                      or NOT_THE_BACK_AFTER.match(lowered, p.end)))]
+                                      or NOT_THE_BACK_AFTER.match(lowered, p.end)))
+        and not any(s <= p.start < e for s, e in elsewhere)]
 
 
 def radiation_spans(lowered: str) -> list[tuple[int, int]]:
@@ -85,7 +89,7 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
     `tight` words count too, except for the whole body ("tight all over" is tension)."""
     radiation = radiation_spans(lowered)
     parts = [p for p in parts if not any(s <= p.start < e for s, e in radiation)]
-    tight = set(tight)
+    tight = set(tight) - set(pains)  # "pulled" is a pain word and a tightness word: pain
     # a pain word inside a condition's own words ("pinched nerve") is that condition's
     pains = sorted(p for p in set(pains) | tight if not any(s <= p[0] < e for s, e in radiation)
                    and not any(c.start <= p[0] < c.end and c.id not in _ALSO_A_REGION_PAIN

@@ -215,3 +215,14 @@ def test_a_client_unsure_of_the_cause_still_has_the_complaint(text):
 ])
 def test_what_is_no_massage_complaint_and_what_is(text, expected):
     assert classify(extract(text)).client_type == expected
+
+
+@pytest.mark.parametrize("text, expected, absent", [
+    ("my knee is paining since two days", "knee_pain", None),
+    ("my muscle is pulled", "muscle_pain", None),
+    ("I have a pain in my joints", "joint_pain", None),
+    ("I can't raise my arm over my head", "muscle_pain", "headache"),
+])
+def test_more_ways_of_saying_where_it_hurts(text, expected, absent):
+    found = {c for c, _ in present(text)}
+    assert expected in found and absent not in found
