@@ -143,6 +143,11 @@ def evaluation_sets() -> dict[str, list[tuple[str, str]]]:
         # forum-style posts (2026-12-07): forum_a tuned on, forum_b held out
         "forum_a.jsonl": jsonl_examples(EVAL_DIR / "forum_a.jsonl"),
         "forum_b.jsonl": jsonl_examples(EVAL_DIR / "forum_b.jsonl"),
+        # crowd-style symptom phrases and health questions (2026-12-07, third session):
+        # prompt_a and prompt_c tuned on, prompt_b held out
+        "prompt_a.jsonl": jsonl_examples(EVAL_DIR / "prompt_a.jsonl"),
+        "prompt_b.jsonl": jsonl_examples(EVAL_DIR / "prompt_b.jsonl"),
+        "prompt_c.jsonl": jsonl_examples(EVAL_DIR / "prompt_c.jsonl"),
     }
 
 
@@ -221,6 +226,8 @@ def all_clashes() -> dict[str, list[tuple[str, str, str, str]]]:
     found["test_nlu.yml vs eval.jsonl"] = duplicates(sets["test_nlu.yml"], sets["eval.jsonl"])
     found["test_nlu.yml vs dev.jsonl"] = duplicates(sets["test_nlu.yml"], sets["dev.jsonl"])
     found["forum_a.jsonl vs forum_b.jsonl"] = duplicates(sets["forum_a.jsonl"], sets["forum_b.jsonl"])
+    found["prompt_a.jsonl vs prompt_b.jsonl"] = duplicates(sets["prompt_a.jsonl"], sets["prompt_b.jsonl"])
+    found["prompt_c.jsonl vs prompt_b.jsonl"] = duplicates(sets["prompt_c.jsonl"], sets["prompt_b.jsonl"])
     for name, examples in sets.items():  # the same sentence twice in one set
         found[f"{name} within itself"] = duplicates(examples, examples, within=True)
     return found
