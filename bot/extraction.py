@@ -58,10 +58,6 @@ WHEN = re.compile(
 NOT_A_SIDE_AFTER = re.compile(r"\s*(?:now|away|then|here|there|after|before|off|over|alone|back|"
                               r"when|where|as|to|on time|at|work|home|my job)\b")
 NOT_A_SIDE_BEFORE = re.compile(r"(?:that'?s|thats|you'?re|all|i|i'?ve|just|is|was|got|get|turn|turned|go|went)\s*$")
-INJURY_WORD = re.compile(r"\b(?:hurt|injur\w*|strain\w*|sprain\w*|tore|torn|tear|pulled|tweak\w*|"
-                         r"twist\w*|rolled|hit|splints?|collid\w*|landed|overuse|overdid|overdoing|"
-                         r"broke|broken|fractur\w*|fell|bruis\w*|kicked|tackled|knocked|"
-                         r"banged|smashed|dislocat\w*|popped)\b")
 MASSAGE_WISH = re.compile(r"\bmassages?\b(?!\s+(?:therapists?|school|helped|table|chair|gun))")
 RECURRENCE = re.compile(r"\b(?:it'?s back|its back|came back|coming back|back again|returned|"
                         r"flar\w* (?:up )?again|again now|is back|are back)\b")
@@ -693,11 +689,12 @@ def _injured_regions(text: str, lowered: str, parts: list[Mention], conditions: 
 
 def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
                        lexicon: Lexicon) -> list[Mention]:
-    """Pain from a sport is a sports injury, pain from the job an overuse injury (lookups)."""
+    """Pain from a sport is a sports injury, pain from the job an overuse injury (lookups);
+    a mishap at a sport is a sports injury without a pain word too ("a cut on my leg from
+    football", "hit by a baseball")."""
     made = []
     present_pain = [c for c in conditions if c.id not in WELLBEING_CONDITIONS]
-    if not present_pain:
-        return made
+    injury_words = lexicon.word_list_spans("injury_word", lowered)
     for label, condition_id in (("sport_activity", "sports_injury"), ("work_activity", "overuse_injury")):
         if any(c.id == condition_id for c in conditions):
             continue
@@ -705,24 +702,24 @@ def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
             sentence_has_pain = any(regions.same_sentence(lowered, activity.start, c.start)
                                     for c in present_pain)
             if _AGGRAVATOR_LEAD.search(lowered[max(0, activity.start - 40):activity.start]) \
-                    and not _event_in_sentence(lowered, activity.start):
+                    and not _event_in_sentence(lowered, activity.start, lexicon):
                 continue
-            injured = label == "work_activity" or INJURY_WORD.search(lowered) \
+            injured = label == "work_activity" or bool(injury_words) \
                 or re.search(r"\b(?:from|after)\s+(?:\w+\s+){0,2}$", lowered[:activity.start])
-            if sentence_has_pain and injured:
+            mishap = label == "sport_activity" and any(
+                regions.same_sentence(lowered, start, activity.start) for start, _ in injury_words)
+            if (sentence_has_pain and injured) or mishap:
                 made.append(Mention("condition", condition_id, activity.text, activity.start, activity.end))
                 break
     return made
 
 
-#: what happens once, at the moment of an injury: with it "while playing" is when it
-#: happened ("my knee popped while playing"), without it when it hurts ("aches when I run")
-_INJURY_EVENT = re.compile(r"\b(?:popped|tore|torn|twisted|rolled|pulled|fell|landed|sprained|"
-                           r"broke|fractured|collided|tackled|dislocated|injured|got hurt)\b")
-
-
-def _event_in_sentence(lowered: str, at: int) -> bool:
-    return any(regions.same_sentence(lowered, m.start(), at) for m in _INJURY_EVENT.finditer(lowered))
+def _event_in_sentence(lowered: str, at: int, lexicon: Lexicon) -> bool:
+    """What happens once, at the moment of an injury (conditions.yml `injury_events`): with it
+    "while playing" is when it happened ("my knee popped while playing"), without it when it
+    hurts ("aches when I run")."""
+    return any(regions.same_sentence(lowered, start, at)
+               for start, _ in lexicon.word_list_spans("injury_event", lowered))
 
 
 def _dedupe(conditions: list[ConditionMention]) -> list[ConditionMention]:

@@ -89,7 +89,9 @@ class Lexicon:
                                               ("not_massage", "not_massage_sites"),
                                               ("injury", "injury_verbs"),
                                               ("not_pain", "not_pain_phrases"),
-                                              ("pain_denial", "pain_denials"))}
+                                              ("pain_denial", "pain_denials"),
+                                              ("injury_word", "injury_words"),
+                                              ("injury_event", "injury_events"))}
         self.present_now_cues = [str(w).lower() for w in conditions_file.get("present_now_cues", [])]
         self.region_complaint_too = {str(c) for c in conditions_file.get("region_complaint_too", [])}
         self.noise_words = {str(w).lower() for w in conditions_file.get("noise_words", [])}
@@ -219,6 +221,10 @@ class Lexicon:
     def injury_verb_spans(self, text: str) -> list[tuple[int, int]]:
         """Verbs of an acute injury ("jammed", "rolled", "popped")."""
         return self._word_list_spans("injury", text)
+
+    def word_list_spans(self, kind: str, text: str) -> list[tuple[int, int]]:
+        """Spans of one of conditions.yml's word lists ("injury_word", "injury_event", ...)."""
+        return self._word_list_spans(kind, text)
 
     def _word_list_spans(self, kind: str, text: str) -> list[tuple[int, int]]:
         regex = self._word_list_regex[kind]

@@ -126,6 +126,10 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
             start, end = part.start, part.end
         made.append(RegionPain("condition", condition_id, text[start:end], start, end,
                                pain_start=pain[0], pain_end=pain[1]))
+        if "joint" in part.text.lower() and condition_id not in ("joint_pain", "tmj", "back_pain"):
+            # "my knee joint aches": the knee's pain, and joint pain as the client calls it
+            made.append(RegionPain("condition", "joint_pain", text[start:end], start, end,
+                                   pain_start=pain[0], pain_end=pain[1]))
     return made
 
 

@@ -226,3 +226,24 @@ def test_what_is_no_massage_complaint_and_what_is(text, expected):
 def test_more_ways_of_saying_where_it_hurts(text, expected, absent):
     found = {c for c, _ in present(text)}
     assert expected in found and absent not in found
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I have a cut on my leg from playing football", {"sports_injury"}),
+    ("I got hit by a baseball", {"sports_injury"}),
+    ("I cracked a rib playing hockey", {"sports_injury"}),
+    ("I fell down while running and my knee is bleeding", {"sports_injury"}),
+    ("My knee got twisted while dancing", {"sports_injury", "knee_pain"}),
+    ("my ankle joint hurts when I walk", {"foot_pain", "joint_pain"}),
+    ("joint pain in my knees", {"joint_pain", "knee_pain"}),
+])
+def test_mishaps_at_a_sport_and_joints_named_as_joints(text, expected):
+    assert expected <= {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text", [
+    "I hit the gym every day and my shoulders are sore",
+    "my knee hurts when I run",
+])
+def test_exercise_that_brings_the_pain_on_is_no_injury(text):
+    assert "sports_injury" not in {c for c, _ in present(text)}
