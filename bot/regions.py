@@ -22,6 +22,10 @@ LIST_JOIN = re.compile(r"\s*(?:,|&|\+|/|and|or|,\s*and|,\s*or|n|an)?\s*"
 PRONOUN_BEFORE = re.compile(r"\b(?:it|its|it's|they|theyre|they're|that|which|both)\s+(?:[\w']+\s+){0,3}$")
 # "pain in the side of my left hip": a pain word that points at the region after it
 POINTING = re.compile(r"\s+(?:in|on|at|around|behind|under|along)\s+(?:the\s+)?(?:[\w']+\s+){0,4}$")
+# "a sharp pain that comes and goes in my knee": the words before the region point at it
+POINTING_AT_THE_END = re.compile(r"\b(?:in|on|at|around|behind|under|along|inside|within)\s+"
+                                 r"(?:the\s+|my\s+|both\s+)?(?:(?:left|right|upper|lower|"
+                                 r"whole|entire|lft|rt)\s+)?$")
 # "get back to training", "it's back": the adverb, not the body part
 NOT_THE_BACK_BEFORE = re.compile(
     r"\b(?:get|gets|got|getting|come|comes|came|coming|go|goes|going|went|be|been|is|was|"
@@ -34,6 +38,10 @@ RADIATION = re.compile(
     r"(?:all\s+the\s+way\s+)?(?:down|into|to|up|through)|\b(?:all\s+the\s+way\s+)?down)\s+"
     r"(?:the\s+(?:back\s+of\s+(?:my\s+)?)?|my\s+)?(?:(left|right|both)\s+)?"
     r"(leg|legs|arm|arms|butt|glute|thigh|calf|foot|feet|hand|hands|fingers|neck|head|shoulder)")
+# pain that travels is at its start: "pain goes down my leg" is no leg pain of its own
+RADIATION_WORDS = re.compile(r"\b(?:shoot\w*|radiat\w*|travel\w*|spread\w*|"
+                             r"(?:goes|going|runs|running|moves|moving)\s+(?:down|up|into|to|through)|"
+                             r"down\s+(?:the|my|into|to))\b")
 RADIATION_REGION = {"leg": "thigh", "legs": "thigh", "arm": "arm", "arms": "arm", "butt": "glute",
                     "glute": "glute", "thigh": "thigh", "calf": "calf", "foot": "ankle_foot",
                     "feet": "ankle_foot", "hand": "wrist_hand", "hands": "wrist_hand",
@@ -149,8 +157,10 @@ def _reaches(lowered: str, part: Mention, pain: tuple[int, int], parts: list[Men
     lo, hi = (part.end, pain[0]) if part.end <= pain[0] else (pain[1], part.start)
     if any(lo <= other.start < hi for other in parts) or words_apart(lowered, (lo, lo), (hi, hi)) > 9:
         return False
-    return part.end <= pain[0] or bool(POINTING.match(lowered[pain[1]:part.start] + " ")) \
-        or bool(POINTING.fullmatch(" " + lowered[pain[1]:part.start].strip() + " "))
+    gap = lowered[pain[1]:part.start]
+    return part.end <= pain[0] or bool(POINTING.match(gap + " ")) \
+        or bool(POINTING.fullmatch(" " + gap.strip() + " ")) \
+        or (bool(POINTING_AT_THE_END.search(gap)) and not RADIATION_WORDS.search(gap))
 
 
 def _share_across_lists(lowered: str, parts: list[Mention], painful: dict) -> None:

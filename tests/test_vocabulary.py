@@ -247,3 +247,23 @@ def test_mishaps_at_a_sport_and_joints_named_as_joints(text, expected):
 ])
 def test_exercise_that_brings_the_pain_on_is_no_injury(text):
     assert "sports_injury" not in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I have a sharp pain that comes and goes in my knee", "knee_pain"),
+    ("there is a dull ache that never goes away in my lower back", "back_pain"),
+    ("my knee has been giving me a lot of trouble lately", "knee_pain"),
+    ("I have been suffering with my knees for years", "knee_pain"),
+    ("my shoulder is giving me grief", "shoulder_pain"),
+    ("I feel something wrong in my knee", "knee_pain"),
+    ("I can barely walk because of my knee", "knee_pain"),
+    ("I have problems with my joints", "joint_pain"),
+    ("I have muscle problems", "muscle_pain"),
+])
+def test_pain_said_at_a_distance_or_in_other_words(text, expected):
+    assert expected in {c for c, _ in present(text)}
+
+
+def test_pain_that_travels_down_the_leg_is_no_pain_of_the_calf():
+    assert "muscle_pain" not in {c for c, _ in present(
+        "pinched nerve in my low back, pain goes down the back of my leg into the calf")}
