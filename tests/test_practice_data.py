@@ -103,3 +103,18 @@ def test_a_broken_lookup_file_leaves_the_last_good_lookups_in_use(tmp_path, monk
     with caplog.at_level(logging.ERROR, logger="bot.practice_data"):
         assert lexicon_module.load_lexicon(lookups) is before
     assert any("conditions.yml, line" in r.getMessage() for r in caplog.records)
+
+
+def test_a_misspelt_key_of_a_safety_flag_is_reported_not_ignored(tmp_path):
+    """"exclusion:" or "phrase:" inside a flag would otherwise be dropped without a word."""
+    from bot.safety.rules import DEFAULT_RULES_PATH, load_safety_rules
+
+    text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
+    broken = text.replace("  - id: spinal_injury_signs\n",
+                          "  - id: spinal_injury_signs\n    exclusion: ['sleep paralysis']\n", 1)
+    assert broken != text
+    file = tmp_path / "safety.yml"
+    file.write_text(broken, encoding="utf-8")
+    line = broken.splitlines().index("  - id: spinal_injury_signs") + 1
+    with pytest.raises(ValueError, match=f"line {line}: flag spinal_injury_signs: unknown key"):
+        load_safety_rules(file)

@@ -25,7 +25,7 @@ EMERGENCY_IDS = {"chest_pain", "stroke_signs", "shortness_of_breath", "dvt_signs
 #: Kinds added for issue 7; their recall is measured on tests/safety/emergencies_*.yml.
 MORE_EMERGENCY_IDS = {"sudden_severe_headache", "head_injury_signs", "pregnancy_warning_signs",
                       "anaphylaxis_signs", "heavy_bleeding", "overdose", "hypertensive_crisis",
-                      "meningitis_signs", "self_harm", "collapse_or_seizure"}
+                      "meningitis_signs", "self_harm", "collapse_or_seizure", "spinal_injury_signs"}
 ALL_IDS = EMERGENCY_IDS | {
     "recent_surgery", "clot_history", "high_risk_pregnancy", "fever", "contagious_infection",
     "blood_thinners", "cancer_treatment", "pregnancy", "blood_pressure_medication",

@@ -141,10 +141,18 @@ def _format_messages(raw: Mapping, settings: Mapping, source: str) -> dict[str, 
         raise ValueError(f"{source}: a message has an unknown placeholder ({error})") from None
 
 
+_FLAG_KEYS = {"id", "outcome", "kind", "message", "phrases", "check_phrases",
+              "counts_when_historical", "uses_surgery_window"}
+
+
 def _build_flag(entry: Mapping, terms: Mapping, messages: Mapping, source: str) -> Flag:
     fid = entry.get("id")
     line = line_of(entry)
     where = f"{source}" + (f", line {line}" if line else "") + f": flag {fid}"
+    unknown = sorted(set(entry) - _FLAG_KEYS)
+    if unknown:  # a misspelt key would be ignored without a word: "exclusion", "phrase"
+        raise ValueError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}; a flag has "
+                         f"{', '.join(sorted(_FLAG_KEYS))}")
     outcome = entry.get("outcome")
     if outcome not in FLAG_OUTCOMES:
         raise ValueError(f"{where}: outcome must be one of {sorted(FLAG_OUTCOMES)}")
