@@ -373,7 +373,10 @@ class ValidateIntakeForm(FormValidationAction):
         return {"client_name": _answer_text(tracker)}
 
     def validate_client_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        changed = _changed_treatment(str(value or ""), tracker)
+        # the whole message too: "can I change to the prenatal one instead? it's probably
+        # safer" leaves "it's probably safer" as the answer part, which is no name either
+        changed = _changed_treatment(str(value or ""), tracker) \
+            or _changed_treatment(_message(tracker)[0], tracker)
         if changed is not None:  # "wait no actually the sports one": not a name
             return {"client_name": None, **_switched_to(changed, dispatcher, tracker)}
         said = str(value or "")
@@ -426,6 +429,13 @@ class ValidateIntakeForm(FormValidationAction):
         found = contact_from(text, entities)
         if not found and _changed_treatment(text, tracker) is not None:
             return {"contact": None}  # a switch of treatment (get_validation_events), no contact
+        if not found:
+            corrected = NAME_CORRECTION.search(text)
+            name = name_from(corrected.group(1)) if corrected else ""
+            if name and not only_says("not_a_name", name) and not plainly_a_question(text):
+                # "sorry typo, my name is John Smith": the name, then the contact question again
+                dispatcher.utter_message(response="utter_updated")
+                return {"contact": None, "client_name": name}
         if not value or not found:
             dispatcher.utter_message(response="utter_invalid_contact")
             return {"contact": None}  # None re-asks: neither a phone number nor an email

@@ -27,7 +27,7 @@ SEVERITY_NUMBER = re.compile(
     r"(?<![\w/])(\d{1,2}(?:\.\d)?|" + "|".join(NUMBER_WORDS) + r"|[a-z]{5,6})\s*(?:/|out of|outta|of)\s*(?:10|ten)\b")
 #: "seveen out of ten": a number word one typo away (bot.text.WordRepair).
 _NUMBER_REPAIR = WordRepair(NUMBER_WORDS)
-SEVERITY_LEVEL = re.compile(r"\b(?:pain|level|scale|rate it|rating|about|like|say|maybe|around|roughly|probably|prob|its|it's|solid|easily)\s+(?:is\s+|at\s+)?(?:a\s+|an\s+)?(\d{1,2}|" + "|".join(w for w in NUMBER_WORDS if w != "one") + r")(?:ish)?\b(?![:.]\d)(?!\s*(?:day|week|month|year|min|hour|am|pm|%|yr|wk|mo|mth|time|x\b|years old|yo\b))(?!\s*(?:-|to|or)\s*\d{1,2}\s*(?:hr|hour|day|week|month|year|min|am|pm|time|x\b))")
+SEVERITY_LEVEL = re.compile(r"\b(?:pain|level|scale|rate it|rating|about|like|say|maybe|around|roughly|probably|prob|its|it's|solid|easily|usually|normally|mostly|typically|generally|often|sometimes|always)\s+(?:is\s+|at\s+)?(?:a\s+|an\s+)?(\d{1,2}|" + "|".join(w for w in NUMBER_WORDS if w != "one") + r")(?:ish)?\b(?![:.]\d)(?!\s*(?:day|week|month|year|min|hour|am|pm|%|yr|wk|mo|mth|time|x\b|years old|yo\b))(?!\s*(?:-|to|or)\s*\d{1,2}\s*(?:hr|hour|day|week|month|year|min|am|pm|time|x\b))")
 DURATION = re.compile(
     r"\b(?:for\s+(?:the\s+)?(?:past|last)\s+|for\s+(?:about\s+|almost\s+|over\s+|like\s+)?|"
     r"(?:past|last|about|almost|nearly|over|like)\s+)?"
@@ -308,7 +308,8 @@ _ACTIVITY_BEFORE = re.compile(r"\b(?:stand|standing|sit|sitting|walk|walking|dri
 
 #: "been like this since jan": a sentence about the complaint just named.
 _REFERS_BACK = re.compile(r"\b(?:like this|like that|it'?s been|its been|it has been|been going on|"
-                          r"going on for|started|began|had it|had this)\b"
+                          r"going on for|going on about|going on around|going on almost|"
+                          r"going on over|going on nearly|started|began|had it|had this)\b"
                           r"|\bbeen\s+(?:like\s+|about\s+|around\s+|almost\s+|over\s+|nearly\s+)?"
                           r"(?:\d|an?\b|one\b|two\b|three\b|four\b|five\b|six\b|several\b|a few\b|"
                           r"few\b|couple\b)"  # "been like 3 months", not "been meaning to"
@@ -318,6 +319,10 @@ _HOW_OFTEN_BEFORE = re.compile(r"(?:\d\s*x|\btimes?|\bonce|\btwice)\s*$")
 #: "no surgeries recently", "haven't had one in over a year": nothing has gone on that long.
 _NOT_BEFORE = re.compile(r"\b(?:no|not|never|haven'?t|hasn'?t|havent|hasnt|didn'?t|without)\b"
                          r"(?:\s+\S+){0,4}\s*(?:in\s+)?$")
+
+
+#: a pain rating in the same sentence makes a time expression the complaint's
+_RATED = re.compile(SEVERITY_NUMBER.pattern + "|" + SEVERITY_LEVEL.pattern)
 
 
 def _duration(lowered: str, text: str, conditions: list | None = None) -> str | None:
@@ -345,7 +350,8 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
             after = SENTENCE_BREAK.search(lowered, match.end() + (now.end() if now else 0))
             end = after.start() if after else len(lowered)
             if not any(start <= c.start < end or start < c.end <= end for c in present) \
-                    and not _REFERS_BACK.search(lowered, start, end):
+                    and not _REFERS_BACK.search(lowered, start, end) \
+                    and not _RATED.search(lowered[start:end]):  # "about a year, usually a 5"
                 continue
         found = text[match.start():match.end()]
         cut = re.search(r"\s(?:my|i|im|i'm|and|but|it|its|it's|the pain|when|which|so)\s", found.lower())
@@ -624,6 +630,9 @@ def _part_for(mention: Mention, parts: list[Mention], lowered: str, lexicon: Lex
     region_condition = lexicon.region_pain_condition.get(part.id)
     if region_condition is None and mention.id != "other" and default:
         return None
+    if region_condition and mention.id != region_condition and default \
+            and mention.id in lexicon.region_pain_condition.values():
+        return None  # "tension headaches, shoulders up by my ears": the headache is the head's
     inside = mention.start <= part.start and part.end <= mention.end
     if inside and default and region_condition not in (None, mention.id) \
             and mention.id in lexicon.region_pain_condition.values():

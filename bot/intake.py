@@ -21,7 +21,7 @@ from bot.timeexpr import weeks_ago
 NO_INSURANCE = re.compile(r"^\s*(?:no|nope|nah|none|n|self[\s-]?pay|cash|out of pocket|no insurance|not now|no thanks?)\b", re.I)
 TIMES_CORRECTION = re.compile(r"\b(?:times?|days?|availability|schedule|mornings?|afternoons?|evenings?|weekends?|weekdays?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun|am|pm)\b", re.I)
 NAME_CORRECTION = re.compile(r"\b(?:spel(?:led|t) (?:my |the )?name wrong[,:;.]?\s*(?:(?:it'?s|its|it is|"
-                             r"should be)\s*[,:]?)?|my name is|name'?s|call me|it'?s under|put it under|spelled|"
+                             r"should be)\s*[,:]?)?|(?:my )?(?:good |full |real )?name is(?: only| just)?|name'?s|call me|it'?s under|put it under|spelled|"
                              r"name (?:is wrong|should (?:just |only )?be)[,:]?(?: it should (?:just |only )?be)?)\s+(.+)$", re.I)
 
 
@@ -691,7 +691,7 @@ def taken_as_given(slot: str, text: str) -> dict | None:
 _NAME_LEAD = re.compile(
     r"^(?:(?:hi|hey|hello|ok|okay|sure|yes|yeah|oh|um|uh|umm|well|right)\b[,!.\s]*)*"
     r"(?:(?:it'?s|its)\s+under|put\s+(?:it|me)\s+(?:down\s+)?under|"
-    r"(?:my\s+)?(?:full\s+)?name(?:'s|\s+is|:)?|i'?m|i\s+am|it'?s|its|this\s+is|call\s+me|"
+    r"(?:my\s+)?(?:full\s+|good\s+|real\s+|first\s+and\s+last\s+)?name(?:'s|\s+is|:)?|i'?m|i\s+am|it'?s|its|this\s+is|call\s+me|"
     r"you\s+can\s+call\s+me|under|"
     r"the\s+name\s+is|book\s+it\s+under|for)\s+"
     r"(?:(?:just|only|simply)\s+)?", re.IGNORECASE)
@@ -716,7 +716,7 @@ _NAME_TAIL = re.compile(r"[\s,.!(]+(?:(?:as|like)\s+i\s+(?:said|mentioned|wrote|
                         re.IGNORECASE)
 
 
-_INTRODUCED = re.compile(r"\b(?i:my name is|my name'?s|name is)\s+([A-Za-z][\w'-]+(?:\s+[A-Za-z][\w'-]+)?)"
+_INTRODUCED = re.compile(r"\b(?i:my (?:good |full |real )?name is|my name'?s|name is)\s+([A-Za-z][\w'-]+(?:\s+[A-Za-z][\w'-]+)?)"
                          r"|\b(?i:this is)\s+([A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+){1,2})\b")
 _NOT_NAMES = re.compile(r"^(?:mon|tues|wednes|thurs|fri|satur|sun)day|^(?:january|february|march|april|"
                         r"june|july|august|september|october|november|december)$", re.IGNORECASE)

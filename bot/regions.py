@@ -120,6 +120,7 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
                            or _sentence_before(lowered, part, pain, parts))]
             if before and before[-1] not in painful:
                 painful[before[-1]] = pain
+    _fragment_after_the_region(lowered, parts, pains, painful)
     _share_across_lists(lowered, parts, painful)
     made = []
     for index, pain in sorted(painful.items()):
@@ -139,6 +140,30 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
             made.append(RegionPain("condition", "joint_pain", text[start:end], start, end,
                                    pain_start=pain[0], pain_end=pain[1]))
     return made
+
+
+def _fragment_after_the_region(lowered: str, parts: list[Mention], pains: list[tuple[int, int]],
+                               painful: dict) -> None:
+    """"my back, like I said. tight for years, 5/10": a sentence with a pain word and no region
+    of its own, right after one that names a region and no pain, is about that region."""
+    used = set(painful.values())
+    for pain in pains:
+        if pain in used:
+            continue
+        breaks = [b for b in SENTENCE_BREAK.finditer(lowered, 0, pain[0])]
+        if not breaks:
+            continue
+        own_start = breaks[-1].end()
+        after = SENTENCE_BREAK.search(lowered, pain[1])
+        own_end = after.start() if after else len(lowered)
+        if any(own_start <= p.start < own_end for p in parts):
+            continue
+        before_start = breaks[-2].end() if len(breaks) > 1 else 0
+        before = [i for i, p in enumerate(parts) if before_start <= p.start < breaks[-1].start()]
+        if before and not any(before_start <= q[0] < breaks[-1].start() for q in pains) \
+                and before[-1] not in painful:
+            painful[before[-1]] = pain
+            used.add(pain)
 
 
 def _sentence_before(lowered: str, part: Mention, pain: tuple[int, int],

@@ -1095,3 +1095,70 @@ def test_w2_a_treatment_after_not_is_never_picked_whatever_follows(text):
 
     offered = catalogue.offered_types(["prenatal_60", "myofascial_60", "myofascial_90"])
     assert catalogue.find_appointment_type(text, offered).id == "prenatal_60"
+
+
+# ---- client-style test of 2026-12-07, third session ---------------------------------------
+
+PREGNANT_RELAX = {**RELAX_LIST, "recommended_types": ["prenatal_60", "swedish_60", "swedish_90"],
+                  "appointment_type": "swedish_90", "requested_slot": "client_name"}
+
+
+async def test_a_switch_asked_as_a_question_at_the_name_is_a_switch_not_a_name():
+    """trial-07: "... can I change to the prenatal one instead? it's probably safer" was
+    stored as the name "Probably Safer" and the switch was lost."""
+    from actions.intake_form import ValidateIntakeForm
+
+    text = "actually wait, can I change to the prenatal one instead? it's probably safer"
+    events, _ = await run(ValidateIntakeForm(), tracker(text, "ask_prenatal", PREGNANT_RELAX))
+    got = _slots(events)
+    assert got["appointment_type"] == "prenatal_60" and not got.get("client_name")
+
+
+@pytest.mark.parametrize(("answer", "name"), [("my good name is Sandeep Kumar", "Sandeep Kumar"),
+                                              ("my full name is Ana Lima", "Ana Lima")])
+async def test_a_name_introduced_in_other_words_is_the_name_alone(answer, name):
+    from actions.intake_form import ValidateIntakeForm
+
+    events, _ = await run(ValidateIntakeForm(), tracker(answer, "give_name", PREGNANT_RELAX))
+    assert _slots(events)["client_name"] == name
+
+
+async def test_a_name_corrected_at_the_contact_question_is_the_new_name():
+    """trial-11: "sorry typo, my name is John Smith" got "I couldn't find a phone number"."""
+    from actions.intake_form import ValidateIntakeForm
+
+    slots = {**PREGNANT_RELAX, "client_name": "Jon Smyth", "requested_slot": "contact"}
+    events, messages = await run(ValidateIntakeForm(), tracker(
+        "sorry typo, my name is John Smith", "give_name", slots))
+    got = _slots(events)
+    assert got["client_name"] == "John Smith" and got["contact"] is None
+    assert [m["response"] for m in messages] == ["utter_updated"]
+
+
+def test_a_region_said_alone_then_its_pain_in_the_next_sentence():
+    """trial-19: "my back, like I said. tight for years, 5/10" was tension only (relaxation)."""
+    from bot.classification import classify
+    from bot.extraction import extract
+
+    found = extract("my back, like I said. tight for years, 5/10")
+    assert "back_pain" in {c.id for c in found.conditions if c.status == "present"}
+    assert classify(found).client_type == "medical"
+
+
+def test_a_rating_said_with_usually_and_how_long_in_a_fragment():
+    """trial-13: "Going on about a year, usually a 5." was asked again."""
+    from bot.extraction import extract
+
+    found = extract("I get tension headaches and my shoulders are always up by my ears. "
+                    "Going on about a year, usually a 5.")
+    assert (found.severity, found.duration) == (5, "about a year")
+    assert [(c.id, c.body_part) for c in found.conditions if c.id == "headache"] == [
+        ("headache", "head")]
+
+
+@pytest.mark.parametrize("answer", ["i will pay", "slf pay", "I'll pay for it myself"])
+def test_paying_oneself_in_other_words(answer):
+    """trial-09 and trial-10: "slf pay" and "i will pay" were asked again."""
+    from bot.intake import insurance_from
+
+    assert insurance_from(answer) == "none (self-pay)"
