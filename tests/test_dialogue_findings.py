@@ -1162,3 +1162,23 @@ def test_paying_oneself_in_other_words(answer):
     from bot.intake import insurance_from
 
     assert insurance_from(answer) == "none (self-pay)"
+
+
+@pytest.mark.parametrize(("said", "flag", "not_offered"), [
+    ("got kicked in the thigh at football 2 days ago, theres a big lump, 7/10", "recent_injury",
+     ("deep_tissue", "neuromuscular")),
+    ("my shoulders and upper back are so tight, I'm in chemo and have a port", "cancer_treatment",
+     ("deep_tissue", "neuromuscular", "sports")),
+])
+def test_no_deep_or_trigger_point_work_planned_for_a_fresh_injury_or_in_cancer_treatment(
+        said, flag, not_offered):
+    """trial-06 and trial-21: deep tissue offered for a two-day-old kick with a lump, and
+    deep tissue and trigger point during chemotherapy (data/appointment_types.yml not_with)."""
+    from bot.extraction import extract
+    from bot.intake import assess
+    from bot.safety import screen
+
+    screened = screen(said)
+    assert flag in screened.cautions
+    offered = [t.id for t in assess(extract(said), flags=screened.cautions).recommended]
+    assert offered and not [t for t in offered if t.startswith(not_offered)]
