@@ -10,14 +10,32 @@ from bot import catalogue
 from bot.faq import answer, faq_topics
 
 
+#: The answer to each question intent, as data/rules/*.yml give it when the question comes
+#: alone (tests/test_dialogue_findings.py checks that the two agree). Used when a message
+#: both answers the intake's question and asks one ("how much is a half hour? I'm on a
+#: pension"): the form takes the answer and no rule runs, so the question is answered here.
+QUESTION_RESPONSES = {"ask_price": "action_answer_price", "ask_hours_location": "utter_hours_location",
+                      "ask_insurance": "utter_insurance", "ask_referral": "utter_referral",
+                      "ask_medical_massage": "utter_medical_massage", "bot_challenge": "utter_iamabot"}
+
+
+def answer_question(dispatcher: CollectingDispatcher, intent: str) -> None:
+    """Says the answer to a question intent (QUESTION_RESPONSES)."""
+    action = QUESTION_RESPONSES.get(intent)
+    if action == "action_answer_price":
+        prices = "\n".join(f"- {catalogue.describe(t)}" for t in catalogue.load_catalogue())
+        dispatcher.utter_message(response="utter_prices", prices=prices)
+    elif action:
+        dispatcher.utter_message(response=action)
+
+
 class ActionAnswerPrice(Action):
     def name(self) -> Text:
         return "action_answer_price"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        prices = "\n".join(f"- {catalogue.describe(t)}" for t in catalogue.load_catalogue())
-        dispatcher.utter_message(response="utter_prices", prices=prices)
+        answer_question(dispatcher, "ask_price")
         return []
 
 

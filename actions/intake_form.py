@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 
 from bot import catalogue
 from bot.extraction import Extraction, referral_in
+from actions.faq import QUESTION_RESPONSES, answer_question
 from bot.faq import answer as faq_answer, names_a_closed_day
 from bot.intake import (answer_checks, assess, booked_for, contact_from, contact_text,
                         NAME_CORRECTION, correction_updates, length_kept_message,
@@ -98,6 +99,14 @@ class ValidateIntakeForm(FormValidationAction):
         """
         events = await super().get_validation_events(dispatcher, tracker, domain)
         text, _, intent = _message(tracker)
+        requested = tracker.get_slot("requested_slot")
+        if intent in QUESTION_RESPONSES and requested and _answering(tracker, requested) \
+                and not answers_the_question(intent, text):
+            # "how much is a half hour session? I'm on a pension": the form took the answer
+            # part, so no rule answers the question: answered here, first
+            answered = CollectingDispatcher()
+            answer_question(answered, intent)
+            dispatcher.messages[:0] = answered.messages
         if tracker.get_slot("awaiting_followup"):
             # "lol sorry. i just want a relaxing massage" after "write your message in one go":
             # the intake, not a message for staff
@@ -315,6 +324,8 @@ class ValidateIntakeForm(FormValidationAction):
         if plainly_a_question(text) and offered and not _picks_one(answer_part(text), offered):
             # "what's the difference between 1 and 2?": what each is, then the same question
             asked_about = catalogue.options_asked_about(text, offered)
+            if intent in QUESTION_RESPONSES and len(asked_about) == len(offered):
+                return {"appointment_type": None}  # "what are your hours?": answered above
             dispatcher.utter_message(response="utter_option_details", details="\n".join(
                 f"{offered.index(t) + 1}. {t.name}: {t.description}" for t in asked_about))
             return {"appointment_type": None}

@@ -1182,3 +1182,52 @@ def test_no_deep_or_trigger_point_work_planned_for_a_fresh_injury_or_in_cancer_t
     assert flag in screened.cautions
     offered = [t.id for t in assess(extract(said), flags=screened.cautions).recommended]
     assert offered and not [t for t in offered if t.startswith(not_offered)]
+
+
+MEDICAL_OPTIONS = {**RELAX_LIST, "client_type": "medical",
+                   "recommended_types": ["myofascial_60", "deep_tissue_60", "neuromuscular_60"]}
+
+
+@pytest.mark.parametrize(("text", "intent", "response"), [
+    ("How much is a half hour session? I'm on a pension.", "ask_price", "utter_prices"),
+    ("what are your opening hours? I can only do lunchtime", "ask_hours_location",
+     "utter_hours_location"),
+])
+async def test_a_question_asked_with_an_answer_at_the_options_is_answered(text, intent, response):
+    """trial-03 and trial-04: the options were described again and the question ignored."""
+    from actions.intake_form import ValidateIntakeForm
+
+    events, messages = await run(ValidateIntakeForm(), tracker(text, intent, MEDICAL_OPTIONS))
+    assert [m.get("response") for m in messages][:1] == [response]
+    assert "utter_option_details" not in [m.get("response") for m in messages]
+    assert _slots(events).get("appointment_type") is None
+
+
+def test_the_answers_to_question_intents_are_the_rules_answers():
+    """actions.faq.QUESTION_RESPONSES answers a question said with an answer; the rules answer
+    it said alone: both must give the same answer."""
+    import yaml
+    from pathlib import Path
+
+    from actions.faq import QUESTION_RESPONSES
+
+    answers = {}
+    for path in (Path(__file__).parent.parent / "data" / "rules").glob("*.yml"):
+        for rule in yaml.safe_load(path.read_text())["rules"]:
+            steps = rule.get("steps", [])
+            for step, after in zip(steps, steps[1:]):
+                if step.get("intent") in QUESTION_RESPONSES and "action" in after:
+                    answers.setdefault(step["intent"], set()).add(after["action"])
+    assert {intent: {action} for intent, action in QUESTION_RESPONSES.items()} == answers
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("can I get in today?", "same_day"), ("do you have same day appointments?", "same_day"),
+    ("is massage ok if I have high blood pressure?", "health_advice"),
+    ("i'm diabetic, does that matter?", "health_advice"),
+])
+def test_everyday_questions_the_client_test_asked(text, topic):
+    """trial-22, trial-25, trial-18: ignored, or answered with the definition of medical massage."""
+    from bot.faq import faq_topics
+
+    assert topic in faq_topics(text)
