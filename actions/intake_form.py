@@ -614,6 +614,13 @@ def _changed_treatment(text: str, tracker: Tracker):
         if chosen is None:
             return None  # a length the chosen treatment lacks: never another treatment
     chosen = chosen or catalogue.find_appointment_type(rest, offered)
+    if chosen is None or chosen.id == tracker.get_slot("appointment_type"):
+        # "make it the myofascial one instead, deep tissue sounds too much": the clause that
+        # names another treatment than the one chosen
+        chosen = next((found for part in _clauses(rest) if (
+            found := catalogue.find_appointment_type(part, offered)) is not None
+            and found.id != tracker.get_slot("appointment_type")
+            and not re.search(r"\b(?:not|no|don'?t|dont)\b", part, re.I)), None)
     return chosen if chosen is not None and chosen.id != tracker.get_slot("appointment_type") \
         else None
 

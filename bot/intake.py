@@ -21,7 +21,7 @@ from bot.timeexpr import weeks_ago
 NO_INSURANCE = re.compile(r"^\s*(?:no|nope|nah|none|n|self[\s-]?pay|cash|out of pocket|no insurance|not now|no thanks?)\b", re.I)
 TIMES_CORRECTION = re.compile(r"\b(?:times?|days?|availability|schedule|mornings?|afternoons?|evenings?|weekends?|weekdays?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun|am|pm)\b", re.I)
 NAME_CORRECTION = re.compile(r"\b(?:spel(?:led|t) (?:my |the )?name wrong[,:;.]?\s*(?:(?:it'?s|its|it is|"
-                             r"should be)\s*[,:]?)?|(?:my )?(?:good |full |real )?name is(?: only| just)?|name'?s|call me|it'?s under|put it under|spelled|"
+                             r"should be)\s*[,:]?)?|(?:my )?(?:good |full |real )?name is(?: only| just)?(?! (?:wrong|incorrect|not right|misspel\w*|spelled wrong|spelt wrong)\b)|name'?s|call me|it'?s under|put it under|spelled|"
                              r"name (?:is wrong|should (?:just |only )?be)[,:]?(?: it should (?:just |only )?be)?)\s+(.+)$", re.I)
 
 
@@ -691,7 +691,7 @@ def taken_as_given(slot: str, text: str) -> dict | None:
 _NAME_LEAD = re.compile(
     r"^(?:(?:hi|hey|hello|ok|okay|sure|yes|yeah|oh|um|uh|umm|well|right)\b[,!.\s]*)*"
     r"(?:(?:it'?s|its)\s+under|put\s+(?:it|me)\s+(?:down\s+)?under|"
-    r"(?:my\s+)?(?:full\s+|good\s+|real\s+|first\s+and\s+last\s+)?name(?:'s|\s+is|:)?|i'?m|i\s+am|it'?s|its|this\s+is|call\s+me|"
+    r"(?:(?:my|her|his|their)\s+)?(?:full\s+|good\s+|real\s+|first\s+and\s+last\s+)?name(?:'s|\s+is|:)?|i'?m|i\s+am|it'?s|its|this\s+is|call\s+me|"
     r"you\s+can\s+call\s+me|under|"
     r"the\s+name\s+is|book\s+it\s+under|for)\s+"
     r"(?:(?:just|only|simply)\s+)?", re.IGNORECASE)
@@ -707,7 +707,7 @@ _CONTACT_IN_NAME = re.compile(
 #: Where a name ends and the rest of the message begins ("Linda Kowalczyk, that's K-O-W...",
 #: "Robert Park and my number is ...", "Rich Gold, you can reach me ...").
 _NAME_CUT = re.compile(
-    r"\s*(?:,|;|\s-\s|\s+and\s+(?=my|the|i|it|you|email|phone|number|call|text|reach)|"
+    r"\s*(?:,|;|\s-\s|\s+(?:and|n|&)\s+(?=my|the|i|it|you|email|phone|number|call|text|reach)|"
     r"\s+(?=(?:my|the) (?:number|phone|cell|email|mobile)\b))\s*"
     r"(?=(?:that'?s|thats|spelled|spelt|it'?s|its|and|but|my|i|i'?m|you|u|call|text|reach|"
     r"email|phone|number|cell|mobile|the|for|thanks|thank|pls|please)\b)", re.IGNORECASE)

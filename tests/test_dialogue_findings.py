@@ -1231,3 +1231,28 @@ def test_everyday_questions_the_client_test_asked(text, topic):
     from bot.faq import faq_topics
 
     assert topic in faq_topics(text)
+
+
+def test_names_said_for_someone_else_or_with_more_after_them():
+    """Second client-style test: 'her name is Summer Day' was stored whole, 'name is Mark n i
+    want the 60 min swedish' too, and 'the name is wrong' became the name 'Wrong'."""
+    from bot.intake import NAME_CORRECTION, name_from
+
+    assert name_from("her name is Summer Day") == "Summer Day"
+    assert name_from("name is Mark n i want the 60 min swedish") == "Mark"
+    assert NAME_CORRECTION.search("the name is wrong") is None
+
+
+async def test_a_switch_that_also_names_the_treatment_left_is_a_switch():
+    """t2-06: 'actually, make it the myofascial one instead, deep tissue sounds too much' at
+    the name question was stored as the name."""
+    from actions.intake_form import ValidateIntakeForm
+
+    slots = {**MEDICAL_OPTIONS, "appointment_type": "deep_tissue_60",
+             "recommended_types": ["deep_tissue_60", "myofascial_60", "neuromuscular_60"],
+             "requested_slot": "client_name"}
+    events, _ = await run(ValidateIntakeForm(), tracker(
+        "actually, make it the myofascial one instead, deep tissue sounds too much",
+        "choose_appointment", slots))
+    got = _slots(events)
+    assert got["appointment_type"] == "myofascial_60" and not got.get("client_name")

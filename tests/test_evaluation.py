@@ -47,8 +47,8 @@ def test_development_set(nlu_parser):
 def test_real_utterances_are_measured(nlu_parser):
     """Real people's words, never trained on: measured and reported, with a floor."""
     figures = run(nlu_parser, REAL, examples=False)  # measured, never read: no texts printed
-    # measured 2026-12-02: 0.850; 2026-12-07: 0.879 (issue 11's target: 0.93)
-    assert figures["client_type_accuracy"] >= 0.85
+    # measured 2026-12-02: 0.850; 2026-12-07: 0.879, then 0.908 (issue 11's target: 0.93)
+    assert figures["client_type_accuracy"] >= 0.88
 
 
 @pytest.mark.parametrize(("name", "floor"), [("plain_tune.jsonl", 0.95), ("plain_holdout.jsonl", 0.92)])
@@ -65,7 +65,8 @@ def test_crowd_phrases_and_health_questions(nlu_parser, name, type_floor, f1_flo
     """Crowd-style symptom phrases and health-site questions (issue 11), written before the
     third round of vocabulary work of 2026-12-07 by helpers who saw neither the training data
     nor the lookups. Before -> after that round: prompt_a (tuned) 0.964/0.884 -> 0.995/0.925,
-    prompt_c (tuned) 0.925/0.817 -> 0.990/0.860, prompt_b (held out) 0.927/0.825 -> PROMPT_B."""
+    prompt_c (tuned) 0.925/0.817 -> 0.990/0.860, prompt_b (held out, run only before and
+    after) 0.927/0.825 -> 0.950/0.872."""
     figures = run(nlu_parser, ROOT / "tests/nlu" / name, examples=name != "prompt_b.jsonl")
     assert figures["client_type_accuracy"] >= type_floor
     assert figures["condition_micro_f1"] >= f1_floor
