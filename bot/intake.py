@@ -85,7 +85,9 @@ def update_concerns(previous: dict | None, text: str, entities: list[dict],
         if span:
             found.sources["duration"] = {"text": text[span[0]:span[1]],
                                          "start": span[0], "end": span[1]}
-    if asked_severity and found.severity is None:
+    if asked_severity and (found.severity is None or not rated_in_numbers(found)):
+        # "3, worse when I run. there's a bit of a bruise": the number, not the words, is
+        # the answer to how bad
         numbers = list(BARE_SEVERITY.finditer(text or ""))
         between = RATING_RANGE.search(text or "")
         if between:  # "like a month, 4 or 5": the higher one, the words kept for staff

@@ -1256,3 +1256,14 @@ async def test_a_switch_that_also_names_the_treatment_left_is_a_switch():
         "choose_appointment", slots))
     got = _slots(events)
     assert got["appointment_type"] == "myofascial_60" and not got.get("client_name")
+
+
+def test_a_number_answering_how_bad_wins_over_words_in_the_same_answer():
+    """t2-14: '3, worse when I run. there's a bit of a bruise' was stored as 'a bit'."""
+    from bot.intake import update_concerns
+
+    first = update_concerns(None, "got kicked in the shin at football yesterday, bit sore", [],
+                            "describe_symptoms")
+    answer = update_concerns(first.to_dict(), "3, worse when I run. there's a bit of a bruise "
+                             "and it's a bit swollen", [], "inform", asked_severity=True)
+    assert answer.severity == 3
