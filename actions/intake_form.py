@@ -153,8 +153,8 @@ class ValidateIntakeForm(FormValidationAction):
         words are taken as the answer, flagged for staff (bot.intake.taken_as_given)."""
         requested = tracker.get_slot("requested_slot")
         if not requested or requested == "emergency_check" \
-                or not answers_the_question(intent, text):
-            return []
+                or not answers_the_question(intent, text) or intent in QUESTION_RESPONSES:
+            return []  # a question is answered by its rule: no failed answer to count
         before = tracker.get_slot("attempts") or {}
         attempts = dict(before)
         filled = [e for e in events if e.get("event") == "slot" and e.get("name") == requested]
@@ -203,6 +203,12 @@ class ValidateIntakeForm(FormValidationAction):
             return {}
         previous = tracker.get_slot("concerns")
         asked = tracker.get_slot("requested_slot") == "pain_details"
+        if intent in QUESTION_RESPONSES and tracker.get_slot("requested_slot") in (None, "concerns"):
+            # "u didnt say how much tho" asks without a question mark: the rule answers it
+            # (no slot filled here), unless a concern is said with it
+            said = update_concerns(None, text, entities, intent, a_question=True)
+            if not (said.present() or said.goals or said.wants_massage or said.preference):
+                return {}
         if not answers_the_question(intent, text):
             # A question ("what's medical massage?", "do I need a referral?") is no wish for
             # a kind and no referral; only a concern said with it counts ("...I have sciatica").

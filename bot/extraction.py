@@ -48,7 +48,10 @@ REFERRAL = re.compile(
     r"|\breferr(?:al|ed)\b|\bscript for massage\b|\bprescription for massage\b")
 NO_REFERRAL = re.compile(r"\b(?:no|not|without|don'?t have|dont have|didn'?t get|never got|wasn'?t|"
                          r"isn'?t|wasnt|isnt)\s+(?:a\s+|an\s+|any\s+)?(?:formal\s+|real\s+|official\s+|"
-                         r"proper\s+)?(?:referral|referred)\b")
+                         r"proper\s+)?(?:referral|referred)\b"
+                         # "said massage is fine but didn't refer me"
+                         r"|\b(?:didn'?t|didnt|did not|never|won'?t|wont|wouldn'?t)\s+(?:formally\s+|actually\s+)?"
+                         r"refer(?:red)?\b")
 AGGRAVATION_CUE = re.compile(r"\b(?:worse|hurts?|aggravat\w*|flares?|bothers?|when|after|while|from|during|too long|triggers?)\b")
 WHEN = re.compile(
     r"\b(?:\d+|a|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|couple of)\s+"

@@ -365,7 +365,7 @@ def health_screen_message(screened: dict | None, concerns: dict | None) -> tuple
 
 #: "i'm 15", "my 16 year old", "she's 12": an age under 18 (not "15 weeks pregnant", "5'2").
 _MINOR_AGE = re.compile(
-    r"\b(?:i'?m|i am|im|she'?s|he'?s|shes|hes|they'?re|theyre|age|aged)\s+(?:only\s+|just\s+)?"
+    r"\b(?:i'?m|i am|im|she'?s|he'?s|shes|hes|she is|he is|they'?re|theyre|they are|age|aged)\s+(?:only\s+|just\s+)?"
     r"(1[0-7]|[4-9])\b(?!\s*(?:weeks?|wks?|w\b|months?|mos?|days?|hours?|hrs?|minutes?|mins?|am|pm|"
     r"%|/|out of|x\b|on\b|at\b|ish\b|or\b)|['\u2019\".:]\d?)"
     r"|\b(1[0-7]|[4-9])\s*(?:-\s*)?(?:years?[\s-]old|yrs?[\s-]old|yo\b|y/o|year old)")

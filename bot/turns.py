@@ -194,7 +194,7 @@ def starts_the_intake(intent: str | None, has_content: bool) -> bool:
 
 
 _CONFIRMS = re.compile(
-    r"^\W*(?:yes|yep|yeah|yup|ya|y|ok|okay|k|sure|correct|right|perfect|great|good|fine|"
+    r"^\W*(?:yes|yep|yeah|yea|ye|yh|yup|ya|y|ok|okay|k|sure|correct|right|perfect|great|good|fine|"
     r"confirm(?:ed)?|(?:that'?s|thats|it'?s|its|all|looks|sounds|everything'?s?)\s+"
     r"(?:all\s+)?(?:right|correct|good|fine|great|ok|okay|perfect)|all good|looks right|"
     r"nothing|none|no changes?|nothing to change|never ?mind|nope,? (?:that'?s|thats) (?:it|all))"

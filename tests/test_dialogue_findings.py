@@ -1267,3 +1267,33 @@ def test_a_number_answering_how_bad_wins_over_words_in_the_same_answer():
     answer = update_concerns(first.to_dict(), "3, worse when I run. there's a bit of a bruise "
                              "and it's a bit swollen", [], "inform", asked_severity=True)
     assert answer.severity == 3
+
+
+async def test_a_price_question_without_a_question_mark_at_the_first_question_is_left_to_its_rule():
+    """t2-16: 'u didnt say how much tho' got 'I'm not sure that's something massage helps with'
+    and at the third such answer was noted as the concern."""
+    from actions.intake_form import ValidateIntakeForm
+
+    events, messages = await run(ValidateIntakeForm(), tracker(
+        "u didnt say how much tho", "ask_price", {"requested_slot": "concerns"}))
+    assert not [e for e in events if e.get("name") in ("concerns", "attempts")]
+    assert "utter_unclear_concerns" not in [m.get("response") for m in messages]
+
+
+@pytest.mark.parametrize(("said", "check"), [
+    ("ye thx", "confirm"), ("booking for my daughter, she is 14, sore neck", "minor"),
+    ("my oncologist said massage is fine but didn't refer me", "no_referral"),
+    ("my mom will pay", "self_pay"), ("I am taking aspirin daily only", "blood_thinners"),
+])
+def test_second_client_test_small_words(said, check):
+    """t2-07 'ye thx' at the summary; t2-15 a parent booking for a 14-year-old; t2-17 an
+    oncologist who did not refer; t2-02 'my mom will pay'; t2-19 daily aspirin."""
+    from bot.extraction import referral_in
+    from bot.intake import insurance_from, says_a_minor
+    from bot.safety import screen
+    from bot.turns import confirms
+
+    assert {"confirm": lambda: confirms(said), "minor": lambda: says_a_minor(said),
+            "no_referral": lambda: referral_in(said) is False,
+            "self_pay": lambda: insurance_from(said) == "none (self-pay)",
+            "blood_thinners": lambda: "blood_thinners" in screen(said).cautions}[check]()
