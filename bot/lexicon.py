@@ -191,9 +191,7 @@ class Lexicon:
     def pain_word_spans(self, text: str) -> list[tuple[int, int]]:
         """Pain words ("hurts", "killing me", "sprained"), also mistyped or in another form;
         not inside a phrase where the word means something else ("an open sore on my foot")."""
-        other_sense = self._word_list_spans("not_pain", text)
-        return [(s, e) for s, e in self._word_list_spans("pain", text)
-                if not any(o_s <= s < o_e for o_s, o_e in other_sense)]
+        return self._spans_in_this_sense("pain", text)
 
     def not_region_spans(self, text: str) -> list[tuple[int, int]]:
         """Phrases with a region word that name no region ("lift my arm over my head")."""
@@ -206,8 +204,12 @@ class Lexicon:
     def body_problem_spans(self, text: str) -> list[tuple[int, int]]:
         """Words that say something is wrong with the body, also mistyped or in another form
         (not inside a phrase where they mean something else)."""
+        return self._spans_in_this_sense("problem", text)
+
+    def _spans_in_this_sense(self, kind: str, text: str) -> list[tuple[int, int]]:
+        """A word list's spans, but those inside a `not_pain_phrases` phrase ("open sore")."""
         other_sense = self._word_list_spans("not_pain", text)
-        return [(s, e) for s, e in self._word_list_spans("problem", text)
+        return [(s, e) for s, e in self._word_list_spans(kind, text)
                 if not any(o_s <= s < o_e for o_s, o_e in other_sense)]
 
     def not_massage_site_spans(self, text: str) -> list[tuple[int, int]]:
