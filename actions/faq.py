@@ -19,11 +19,13 @@ QUESTION_RESPONSES = {"ask_price": "action_answer_price", "ask_hours_location": 
                       "ask_medical_massage": "utter_medical_massage", "bot_challenge": "utter_iamabot"}
 
 
-def answer_question(dispatcher: CollectingDispatcher, intent: str) -> None:
-    """Says the answer to a question intent (QUESTION_RESPONSES)."""
+def answer_question(dispatcher: CollectingDispatcher, intent: str,
+                    about: list | None = None) -> None:
+    """Says the answer to a question intent (QUESTION_RESPONSES); a price question about
+    the treatments in `about` ("2. how much is that one?") gets their prices only."""
     action = QUESTION_RESPONSES.get(intent)
     if action == "action_answer_price":
-        prices = "\n".join(f"- {catalogue.describe(t)}" for t in catalogue.load_catalogue())
+        prices = "\n".join(f"- {catalogue.describe(t)}" for t in (about or catalogue.load_catalogue()))
         dispatcher.utter_message(response="utter_prices", prices=prices)
     elif action:
         dispatcher.utter_message(response=action)

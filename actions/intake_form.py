@@ -104,8 +104,11 @@ class ValidateIntakeForm(FormValidationAction):
                 and not answers_the_question(intent, text):
             # "how much is a half hour session? I'm on a pension": the form took the answer
             # part, so no rule answers the question: answered here, first
+            picked = [e.get("value") for e in events if e.get("event") == "slot"
+                      and e.get("name") == "appointment_type" and e.get("value")]
+            about = catalogue.offered_types(picked[-1:]) if picked else None
             answered = CollectingDispatcher()
-            answer_question(answered, intent)
+            answer_question(answered, intent, about)
             dispatcher.messages[:0] = answered.messages
         if tracker.get_slot("awaiting_followup"):
             # "lol sorry. i just want a relaxing massage" after "write your message in one go":

@@ -1297,3 +1297,14 @@ def test_second_client_test_small_words(said, check):
             "no_referral": lambda: referral_in(said) is False,
             "self_pay": lambda: insurance_from(said) == "none (self-pay)",
             "blood_thinners": lambda: "blood_thinners" in screen(said).cautions}[check]()
+
+
+async def test_a_price_asked_with_a_pick_is_that_treatments_price():
+    """t2-03: '2. how much is that one?' got the whole price list."""
+    from actions.intake_form import ValidateIntakeForm
+
+    events, messages = await run(ValidateIntakeForm(), tracker(
+        "2. how much is that one?", "ask_price", MEDICAL_OPTIONS))
+    assert _slots(events)["appointment_type"] == "deep_tissue_60"
+    assert messages[0]["response"] == "utter_prices"
+    assert messages[0]["prices"].count("\n") == 0 and "Deep tissue" in messages[0]["prices"]
