@@ -29,7 +29,7 @@ MORE_EMERGENCY_IDS = {"sudden_severe_headache", "head_injury_signs", "pregnancy_
 ALL_IDS = EMERGENCY_IDS | {
     "recent_surgery", "clot_history", "high_risk_pregnancy", "fever", "contagious_infection",
     "blood_thinners", "cancer_treatment", "pregnancy", "blood_pressure_medication",
-    "recent_injury", "skin_condition_at_area", "wound_infection_signs"}
+    "recent_injury", "skin_condition_at_area", "wound_infection_signs", "progressive_weakness"}
 #: Wording that states or guesses a diagnosis; the bot says what to do, never what it is.
 DIAGNOSING = [r"\byou have\b", r"\byou(?:'re| are) suffering from\b", r"\bthis is (?:a|an)\b",
               r"\bsounds like (?:a|an)\b", r"diagnos", r"\bit could be\b", r"\bprobably\b",
