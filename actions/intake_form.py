@@ -421,9 +421,8 @@ class ValidateIntakeForm(FormValidationAction):
         kept, and the client told so (data/practice.yml closed)."""
         said = str(value or "")
         if value and not says_when(said):
-            corrected = NAME_CORRECTION.search(said)
-            name = name_from(corrected.group(1)) if corrected else ""
-            if name and not only_says("not_a_name", name):
+            name = _corrected_name(said)
+            if name:
                 # "wait, i spelled my name wrong, it's Siobhan Kelly": the name, then the
                 # times question again
                 dispatcher.utter_message(response="utter_updated")
@@ -450,9 +449,8 @@ class ValidateIntakeForm(FormValidationAction):
         if not found and _changed_treatment(text, tracker) is not None:
             return {"contact": None}  # a switch of treatment (get_validation_events), no contact
         if not found:
-            corrected = NAME_CORRECTION.search(text)
-            name = name_from(corrected.group(1)) if corrected else ""
-            if name and not only_says("not_a_name", name) and not plainly_a_question(text):
+            name = _corrected_name(text)
+            if name and not plainly_a_question(text):
                 # "sorry typo, my name is John Smith": the name, then the contact question again
                 dispatcher.utter_message(response="utter_updated")
                 return {"contact": None, "client_name": name}
@@ -597,6 +595,14 @@ _CHANGE_OF_MIND = re.compile(r"^\W*(?:wait|actually|no|nope|sorry|oops|hmm|chang
 #: switch of the treatment's length. A bare number is none ("after 5:30" at the times).
 _LENGTH_WITH_UNIT = re.compile(r"\b\d{2,3}\s*-?\s*(?:minutes?|mins?|minuets?)\b|"
                                r"\b(?:an? |one |1 )?hours?\b|\bhalf an hour\b", re.IGNORECASE)
+
+
+def _corrected_name(text: str) -> str:
+    """The name a correction gives while another question is open ("wait, i spelled my name
+    wrong, it's Siobhan Kelly", "sorry typo, my name is John Smith"); "" when it gives none."""
+    corrected = NAME_CORRECTION.search(text)
+    name = name_from(corrected.group(1)) if corrected else ""
+    return "" if not name or only_says("not_a_name", name) else name
 
 
 def _changed_treatment(text: str, tracker: Tracker):
