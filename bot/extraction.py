@@ -421,7 +421,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
             not (mention.start <= p.start and p.end <= mention.end) for o in condition_mentions)
             and not any(start <= p.start < end for start, end in radiation)]
         part = _part_for(mention, own_parts, lowered, lexicon)
-        status = _status(text, lowered, mention, rules, cues)
+        status = _status(text, lowered, mention, rules, cues, lexicon)
         fixed_place = lexicon.condition_body_part.get(mention.id) and mention.id not in region_pain
         listed = [] if fixed_place else _listed_with(part, own_parts, lowered)
         for region_part in [part] + listed:
@@ -584,29 +584,27 @@ def _injury_region_pain(conditions: list[ConditionMention], lexicon: Lexicon) ->
     return made
 
 
-def _status(text: str, lowered: str, mention: Mention, rules, cues) -> str:
+def _status(text: str, lowered: str, mention: Mention, rules, cues, lexicon: Lexicon) -> str:
     """A region pain is read at its pain word too: "my knee doesn't hurt" is negated."""
     status = assertion.assert_status(text, mention.start, mention.end, rules, cues, mention.id)
     if status == "present" and isinstance(mention, RegionPain):
         status = assertion.assert_status(text, mention.pain_start, mention.pain_end, rules,
                                          cues, mention.id)
     if status == "historical" and isinstance(mention, RegionPain) and _said_to_be_now(
-            lowered, mention):
+            lowered, mention, lexicon):
         status = "present"
     if status == "present" and isinstance(mention, RegionPain) and _only_a_noise_denied(
-            lowered, mention):
+            lowered, mention, lexicon):
         status = "negated"
     return status
 
 
-def _said_to_be_now(lowered: str, mention: RegionPain) -> bool:
+def _said_to_be_now(lowered: str, mention: RegionPain, lexicon: Lexicon) -> bool:
     """"dislocated it last year, healed but still achy": "still" just before the pain word
     says the pain is now, though the injury was then (conditions.yml `present_now_cues`)."""
-    lexicon = load_lexicon()
-    if not lexicon.present_now_cues:
+    cue = lexicon.present_now_before
+    if cue is None:
         return False
-    cue = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in lexicon.present_now_cues)
-                     + r")\s+(?:[\w']+\s+){0,2}$")
     for start, _ in lexicon.pain_word_spans(lowered):
         before = lowered[max(0, start - 40):start]
         if start >= mention.start and regions.same_sentence(lowered, mention.start, start) \
@@ -615,10 +613,9 @@ def _said_to_be_now(lowered: str, mention: RegionPain) -> bool:
     return False
 
 
-def _only_a_noise_denied(lowered: str, mention: RegionPain) -> bool:
+def _only_a_noise_denied(lowered: str, mention: RegionPain, lexicon: Lexicon) -> bool:
     """"my neck pops and grinds, no pain really": a joint that only makes noises is no pain
     when the same sentence says it does not hurt (conditions.yml `noise_words`)."""
-    lexicon = load_lexicon()
     if lowered[mention.pain_start:mention.pain_end] not in lexicon.noise_words:
         return False
     return any(regions.same_sentence(lowered, mention.pain_end, start)

@@ -92,7 +92,11 @@ class Lexicon:
                                               ("pain_denial", "pain_denials"),
                                               ("injury_word", "injury_words"),
                                               ("injury_event", "injury_events"))}
-        self.present_now_cues = [str(w).lower() for w in conditions_file.get("present_now_cues", [])]
+        present_now = [str(w).lower() for w in conditions_file.get("present_now_cues", [])]
+        #: a present-now cue ending at most two words before a pain word ("still achy")
+        self.present_now_before = re.compile(
+            r"\b(?:" + "|".join(re.escape(c) for c in present_now) + r")\s+(?:[\w']+\s+){0,2}$"
+        ) if present_now else None
         self.region_complaint_too = {str(c) for c in conditions_file.get("region_complaint_too", [])}
         self.noise_words = {str(w).lower() for w in conditions_file.get("noise_words", [])}
         self.not_whole_body_pain = {str(w).lower() for w in
