@@ -208,6 +208,9 @@ def _mentions(text: str, entities: list[dict], lexicon: Lexicon) -> dict[str, li
             continue
         found[label].append(Mention(label, canonical, text[start:end], start, end))
     lowered = normalise_text(text)
+    elsewhere = lexicon.word_list_spans("not_condition", lowered)
+    found["condition"] = [m for m in found["condition"]
+                          if not any(s <= m.start < e for s, e in elsewhere)]
     found["side"] = [m for m in found["side"] if m.id == "both" or not (
         NOT_A_SIDE_AFTER.match(lowered, m.end) or NOT_A_SIDE_BEFORE.search(lowered[:m.start]))]
     for label in found:
@@ -394,6 +397,9 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     lowered = normalise_text(text)
     mentions = _mentions(text, entities or [], lexicon)
     parts = regions.real_body_parts(lowered, mentions["body_part"], lexicon)
+    # "joint pain in my knees": the joint word of a condition's own name is no region
+    parts = [p for p in parts if not (normalise_text(p.text) in lexicon.joints and any(
+        c.start <= p.start < c.end for c in mentions["condition"]))]
     pains = sorted(lexicon.pain_word_spans(text)
                    + [m.span() for m in SEVERITY_NUMBER.finditer(lowered)])
     region_pains = regions.region_conditions(text, lowered, parts, mentions["condition"], pains,
@@ -447,8 +453,10 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     conditions += _injury_region_pain(conditions, lexicon)
     _side_said_apart(conditions, lowered)
     _surgery_status(conditions, lowered)
+    all_over = any(c.id in lexicon.whole_body_pain_of and c.status == "present" for c in conditions)
     conditions = _dedupe([c for c in conditions if not (
-        c.id in WELLBEING_CONDITIONS and c.body_part in ("chest", "abdomen"))])
+        c.id in WELLBEING_CONDITIONS and c.body_part in ("chest", "abdomen"))
+        and not (all_over and c.body_part == "whole_body" and c.id == "muscle_pain")])
     goals = [m.id for m in _wanted_goals(text, lowered, mentions["goal"], rules, cues)]
     aggravators = [m.id for m in mentions["aggravator"]
                    if AGGRAVATION_CUE.search(lowered[max(0, m.start - 40):m.end + 20])]
@@ -673,7 +681,7 @@ def _a_trigger(lowered: str, start: int, end: int) -> bool:
 
 
 #: "worse when I type all day": the job makes it worse, which is no injury said.
-_AGGRAVATOR_LEAD = re.compile(r"\b(?:when|while|whenever|if|after)\s+(?:i\s+|im\s+|i'm\s+)?(?:\w+\s+){0,2}$")
+_AGGRAVATOR_LEAD = re.compile(r"(?:\b(?:when|while|whenever|if|after)\s+(?:i\s+|im\s+|i'm\s+)?(?:\w+\s+){0,2}$)")
 
 
 #: between an injury verb and its region: "rolled ankle", "jammed my pinky", "popped in my hip"
@@ -708,16 +716,20 @@ def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
         if any(c.id == condition_id for c in conditions):
             continue
         for activity in lexicon.scan(text, label):
+            if any(c.start <= activity.start < c.end for c in conditions):
+                continue  # the sport in a condition's name: "tennis elbow from painting"
             sentence_has_pain = any(regions.same_sentence(lowered, activity.start, c.start)
                                     for c in present_pain)
-            if _AGGRAVATOR_LEAD.search(lowered[max(0, activity.start - 40):activity.start]) \
+            # "hurts when I run" is when it hurts; "sore after swimming practice" its cause
+            lead = _AGGRAVATOR_LEAD.search(lowered[max(0, activity.start - 40):activity.start])
+            if lead and not (label == "sport_activity" and lead.group(0).startswith("after")) \
                     and not _event_in_sentence(lowered, activity.start, lexicon):
                 continue
-            injured = label == "work_activity" or bool(injury_words) \
-                or re.search(r"\b(?:from|after)\s+(?:\w+\s+){0,2}$", lowered[:activity.start])
+            # a complaint said with a sport is that sport's injury ("my elbow aches since I
+            # took up tennis", "calves sore after the marathon"), with a job an overuse injury
             mishap = label == "sport_activity" and any(
                 regions.same_sentence(lowered, start, activity.start) for start, _ in injury_words)
-            if (sentence_has_pain and injured) or mishap:
+            if sentence_has_pain or mishap:
                 made.append(Mention("condition", condition_id, activity.text, activity.start, activity.end))
                 break
     return made

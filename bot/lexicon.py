@@ -69,7 +69,9 @@ class Lexicon:
             k: v.get("pain_condition") for k, v in body_parts.items()}
         self.muscles = {normalise_text(str(k)): v for k, v in
                         (body_parts_file.get("muscles") or {}).items()}
-        for phrase, region in self.muscles.items():
+        self.joints = {normalise_text(str(k)): v for k, v in
+                       (body_parts_file.get("joints") or {}).items()}
+        for phrase, region in {**self.muscles, **self.joints}.items():
             self.phrases["body_part"].setdefault(phrase, region)
         self.implied_conditions = {
             normalise_text(str(k)): list(v or [])
@@ -89,6 +91,7 @@ class Lexicon:
                                               ("not_massage", "not_massage_sites"),
                                               ("injury", "injury_verbs"),
                                               ("not_pain", "not_pain_phrases"),
+                                              ("not_condition", "not_condition_phrases"),
                                               ("pain_denial", "pain_denials"),
                                               ("injury_word", "injury_words"),
                                               ("injury_event", "injury_events"))}
@@ -98,6 +101,7 @@ class Lexicon:
             r"\b(?:" + "|".join(re.escape(c) for c in present_now) + r")\s+(?:[\w']+\s+){0,2}$"
         ) if present_now else None
         self.region_complaint_too = {str(c) for c in conditions_file.get("region_complaint_too", [])}
+        self.whole_body_pain_of = {str(c) for c in conditions_file.get("whole_body_pain_of", [])}
         self.noise_words = {str(w).lower() for w in conditions_file.get("noise_words", [])}
         self.not_whole_body_pain = {str(w).lower() for w in
                                     conditions_file.get("not_said_of_the_whole_body", [])}

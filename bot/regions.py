@@ -80,6 +80,10 @@ def real_body_parts(lowered: str, parts: list[Mention],
     """Drops "back" where it is an adverb ("get back to running", "it's back") and a region
     word inside a phrase that names no region ("my arm over my head", body_parts.yml)."""
     elsewhere = lexicon.not_region_spans(lowered) if lexicon is not None else []
+    joints = lexicon.joints if lexicon is not None else {}
+    # "wrist joint", "toe joints": the joint of the region just named
+    parts = [p for i, p in enumerate(parts) if not (
+        i and normalise_text(p.text) in joints and lowered[parts[i - 1].end:p.start].strip() == "")]
     return [p for p in parts if not (
         p.text.lower() == "back" and (NOT_THE_BACK_BEFORE.search(lowered[:p.start])
                                       or NOT_THE_BACK_AFTER.match(lowered, p.end)))
@@ -128,6 +132,8 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
         condition_id = lexicon.region_pain_condition.get(part.id)
         if normalise_text(part.text) in lexicon.muscles:
             condition_id = "muscle_pain"
+        elif normalise_text(part.text) in lexicon.joints:
+            condition_id = "joint_pain"
         if not condition_id or _covered(part, pain, condition_id, conditions):
             continue
         start, end = min(part.start, pain[0]), max(part.end, pain[1])
