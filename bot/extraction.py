@@ -456,7 +456,8 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     all_over = any(c.id in lexicon.whole_body_pain_of and c.status == "present" for c in conditions)
     conditions = _dedupe([c for c in conditions if not (
         c.id in WELLBEING_CONDITIONS and c.body_part in ("chest", "abdomen"))
-        and not (all_over and c.body_part == "whole_body" and c.id == "muscle_pain")])
+        and not (all_over and c.body_part == "whole_body" and c.id == "muscle_pain"
+                 and "muscle" not in c.text.lower())])
     goals = [m.id for m in _wanted_goals(text, lowered, mentions["goal"], rules, cues)]
     aggravators = [m.id for m in mentions["aggravator"]
                    if AGGRAVATION_CUE.search(lowered[max(0, m.start - 40):m.end + 20])]
