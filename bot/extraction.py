@@ -449,6 +449,9 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         if status == "historical" and RECURRENCE.search(lowered, mention.end) and \
                 regions.same_sentence(lowered, mention.end, RECURRENCE.search(lowered, mention.end).start()):
             conditions.append(replace(conditions[-1], status="present"))  # "had TMJ as a teen, it's back"
+    # back pain that runs down the leg is the sciatic pattern clients call sciatica
+    conditions += [replace(c, id="sciatica", radiates_to=c.radiates_to) for c in conditions
+                   if c.id == "back_pain" and c.radiates_to in SCIATIC_REACH]
     _booked_for_them(conditions, text, lowered)
     conditions += _injury_region_pain(conditions, lexicon)
     _side_said_apart(conditions, lowered)
@@ -580,6 +583,10 @@ def _side_said_apart(conditions: list[ConditionMention], lowered: str) -> None:
              and c.body_part not in ("head", "whole_body", "chest", "abdomen")]
     if len(said) == 1 and len(open_) == 1:
         open_[0].side = said.pop()
+
+
+#: where back pain that travels goes when it follows the sciatic nerve
+SCIATIC_REACH = ("thigh", "glute", "calf", "ankle_foot")
 
 
 def _injury_region_pain(conditions: list[ConditionMention], lexicon: Lexicon) -> list[ConditionMention]:
