@@ -541,7 +541,8 @@ def _tightness_as_complaint(text: str, lowered: str, lexicon: Lexicon,
 #: Words of family history, not of a relative's trouble now ("my dad had sciatica").
 _FAMILY_HISTORY = re.compile(r"\b(?:had|has had|used to|passed|died|runs? in|in the family|"
                              r"family history|genetic|hereditary|inherited|so i know|"
-                             r"worried i|afraid i|might get|will get)\b")
+                             r"worried i|afraid i|worry i|might get|will get|i'?ll get|get it too|"
+                             r"suffered|all (?:his|her|their) life)\b")
 
 
 #: The client turns to themselves or to another subject: the relative was an aside.

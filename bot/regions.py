@@ -30,7 +30,7 @@ POINTING_AT_THE_END = re.compile(r"\b(?:in|on|at|around|behind|under|along|insid
 NOT_THE_BACK_BEFORE = re.compile(
     r"\b(?:get|gets|got|getting|come|comes|came|coming|go|goes|going|went|be|been|is|was|"
     r"its|it's|bring|brought|put|way|right|flew|fly|drive|drove|call|text|write|hear|"
-    r"looking|look|bounce|bounced|sit|sat|lay|lie|lean|kick)\s+$")
+    r"looking|look|bounce|bounced|sit|sat|lay|lie|lean|kick|popped|pop|pops|snapped|it|them)\s+$")
 NOT_THE_BACK_AFTER = re.compile(r"\s+(?:to|again|home|then|in action|on track|into|and forth|"
                                 r"from|at|later)\b")
 RADIATION = re.compile(
