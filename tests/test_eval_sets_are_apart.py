@@ -148,6 +148,11 @@ def evaluation_sets() -> dict[str, list[tuple[str, str]]]:
         "prompt_a.jsonl": jsonl_examples(EVAL_DIR / "prompt_a.jsonl"),
         "prompt_b.jsonl": jsonl_examples(EVAL_DIR / "prompt_b.jsonl"),
         "prompt_c.jsonl": jsonl_examples(EVAL_DIR / "prompt_c.jsonl"),
+        # crowd-style and health-site phrases weighted to sports, joints, muscles and knees
+        # (2026-12-07, fourth session): prompt_d and prompt_f tuned on, prompt_e held out
+        "prompt_d.jsonl": jsonl_examples(EVAL_DIR / "prompt_d.jsonl"),
+        "prompt_e.jsonl": jsonl_examples(EVAL_DIR / "prompt_e.jsonl"),
+        "prompt_f.jsonl": jsonl_examples(EVAL_DIR / "prompt_f.jsonl"),
     }
 
 
@@ -228,6 +233,8 @@ def all_clashes() -> dict[str, list[tuple[str, str, str, str]]]:
     found["forum_a.jsonl vs forum_b.jsonl"] = duplicates(sets["forum_a.jsonl"], sets["forum_b.jsonl"])
     found["prompt_a.jsonl vs prompt_b.jsonl"] = duplicates(sets["prompt_a.jsonl"], sets["prompt_b.jsonl"])
     found["prompt_c.jsonl vs prompt_b.jsonl"] = duplicates(sets["prompt_c.jsonl"], sets["prompt_b.jsonl"])
+    for tuned in ("prompt_d.jsonl", "prompt_f.jsonl"):
+        found[f"{tuned} vs prompt_e.jsonl"] = duplicates(sets[tuned], sets["prompt_e.jsonl"])
     for name, examples in sets.items():  # the same sentence twice in one set
         found[f"{name} within itself"] = duplicates(examples, examples, within=True)
     return found
