@@ -267,3 +267,54 @@ def test_pain_said_at_a_distance_or_in_other_words(text, expected):
 def test_pain_that_travels_down_the_leg_is_no_pain_of_the_calf():
     assert "muscle_pain" not in {c for c, _ in present(
         "pinched nerve in my low back, pain goes down the back of my leg into the calf")}
+
+
+# Fourth round (2026-12-07, fourth session), from the tuned sets prompt_d and prompt_f.
+@pytest.mark.parametrize("text, expected", [
+    # a complaint said with a sport is that sport's injury
+    ("my elbow aches on the outside since i started playing tennis", {"sports_injury", "joint_pain"}),
+    ("why does my shoulder click and hurt after swimming practice", {"sports_injury", "shoulder_pain"}),
+    ("took a hard fall in judo class last week and my back's been sore since", {"sports_injury"}),
+    ("Took a knee to the thigh in soccer and it hurts to walk on it", {"sports_injury"}),
+    # joints as a place of pain
+    ("my joints are so stiff whenever it rains", {"joint_pain"}),
+    ("pain in all the small joints of my hands and feet", {"joint_pain"}),
+    ("every single joint in my body hurts lately", {"joint_pain"}),
+    # other words for a complaint of a region
+    ("after the car accident my neck has never been the same", {"neck_pain"}),
+    ("when I swim my shoulder gives me trouble", {"shoulder_pain"}),
+    ("I feel something in my knee", {"knee_pain"}),
+    ("my waist is paining me", {"back_pain"}),
+    ("the knee is not okay since I slipped in the bathroom", {"knee_pain"}),
+    ("body sore after moving house", {"muscle_pain"}),
+    ("can't turn my head to the left without pain", {"neck_pain"}),
+    ("my head feels like it's in a vice by the end of the day", {"headache"}),
+    ("pain shooting from my lower back down the back of my leg", {"back_pain", "sciatica"}),
+])
+def test_fourth_round_words(text, expected):
+    assert expected <= {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text, absent", [
+    ("tennis elbow flared up again after a weekend of painting the house", "sports_injury"),
+    ("knots in my shoulders the size of golf balls lol. desk job", "sports_injury"),
+    ("my knee hurts when I run", "sports_injury"),
+    ("cant sleep on my left side my shoulder hurts to much", "insomnia"),
+    ("had back surgery in 2015 and I've been pain free ever since", "back_pain"),
+    ("fibro flare this week, everything hurts and im exhausted", "muscle_pain"),
+    ("nightshift worker, body clock is a mess", "muscle_pain"),
+    ("I dislocated my shoulder wrestling and they popped it back in at the ER", "back_pain"),
+    ("Ever since my knee replacement the back of it stays stiff", "back_pain"),
+    ("I feel a burning pain in my wrist joint when I bend it", "muscle_pain"),
+])
+def test_fourth_round_words_that_are_not_more(text, absent):
+    assert absent not in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text, condition", [
+    ("My dad suffered from bad migraines all his life.", "migraine"),
+    ("my sister has fibromyalgia and I worry I'll get it too", "fibromyalgia"),
+])
+def test_family_history_in_other_words(text, condition):
+    statuses = {c.status for c in extract(text).conditions if c.id == condition}
+    assert statuses == {"family"}
