@@ -47,7 +47,7 @@ def test_development_set(nlu_parser):
 def test_real_utterances_are_measured(nlu_parser):
     """Real people's words, never trained on: measured and reported, with a floor."""
     figures = run(nlu_parser, REAL, examples=False)  # measured, never read: no texts printed
-    # measured 2026-12-02: 0.850; 2026-12-07: 0.879, then 0.908 (issue 11's target: 0.93)
+    # measured 2026-12-02: 0.850; 2026-12-07: 0.879, then 0.908, then 0.913 (issue 11's target: 0.93)
     assert figures["client_type_accuracy"] >= 0.88
 
 
@@ -71,3 +71,18 @@ def test_crowd_phrases_and_health_questions(nlu_parser, name, type_floor, f1_flo
     assert figures["client_type_accuracy"] >= type_floor
     assert figures["condition_micro_f1"] >= f1_floor
     assert figures["negated_reported_present"] == 0
+
+@pytest.mark.parametrize(("name", "type_floor", "f1_floor"), [
+    ("prompt_d.jsonl", 0.95, 0.87), ("prompt_f.jsonl", 0.97, 0.89), ("prompt_e.jsonl", 0.93, 0.83)])
+def test_sports_joint_and_muscle_phrases(nlu_parser, name, type_floor, f1_floor):
+    """Crowd-style and health-site phrases weighted to sports injuries, joints, muscles and
+    knees (issue 11), written by helpers who saw neither the training data, the lookups nor
+    the real utterances, before the fourth round of vocabulary work of 2026-12-07. Before ->
+    after that round: prompt_d (tuned) 0.946/0.851 -> 0.967/0.889, prompt_f (tuned, written
+    midway) 0.950/0.847 -> 0.990/0.912, prompt_e (held out, run only before and after)
+    0.929/0.828 -> 0.946/0.845."""
+    figures = run(nlu_parser, ROOT / "tests/nlu" / name, examples=name != "prompt_e.jsonl")
+    assert figures["client_type_accuracy"] >= type_floor
+    assert figures["condition_micro_f1"] >= f1_floor
+    if name != "prompt_e.jsonl":  # the held-out set's two are left as they are, unread
+        assert figures["negated_reported_present"] == 0
