@@ -427,7 +427,8 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
             not (mention.start <= p.start and p.end <= mention.end) for o in condition_mentions)
             and not any(start <= p.start < end for start, end in radiation)]
         part = _part_for(mention, own_parts, lowered, lexicon)
-        status = _status(text, lowered, mention, rules, cues, lexicon)
+        status = _status(text, lowered, getattr(mention, "complaint", None) or mention, rules,
+                         cues, lexicon)
         fixed_place = lexicon.condition_body_part.get(mention.id) and mention.id not in region_pain
         listed = [] if fixed_place else _listed_with(part, own_parts, lowered)
         for region_part in [part] + listed:
@@ -713,6 +714,13 @@ def _injured_regions(text: str, lowered: str, parts: list[Mention], conditions: 
     return made
 
 
+@dataclass(frozen=True)
+class ActivityInjury(Mention):
+    """An injury made of a sport (or job) and the complaint said with it; its status is the
+    complaint's ("my daughter hurt her knee at netball" is hers now, not family history)."""
+    complaint: Mention | None = None
+
+
 def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
                        lexicon: Lexicon) -> list[Mention]:
     """Pain from a sport is a sports injury, pain from the job an overuse injury (lookups);
@@ -727,8 +735,10 @@ def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
         for activity in lexicon.scan(text, label):
             if any(c.start <= activity.start < c.end for c in conditions):
                 continue  # the sport in a condition's name: "tennis elbow from painting"
-            sentence_has_pain = any(regions.same_sentence(lowered, activity.start, c.start)
-                                    for c in present_pain)
+            said_with = [c for c in present_pain
+                         if regions.same_sentence(lowered, activity.start, c.start)]
+            complaint = min(said_with, default=None, key=lambda c: regions.words_apart(
+                lowered, (c.start, c.end), (activity.start, activity.end)))
             # "hurts when I run" is when it hurts; "sore after swimming practice" its cause
             lead = _AGGRAVATOR_LEAD.search(lowered[max(0, activity.start - 40):activity.start])
             if lead and not (label == "sport_activity" and lead.group(0).startswith("after")) \
@@ -738,8 +748,9 @@ def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
             # took up tennis", "calves sore after the marathon"), with a job an overuse injury
             mishap = label == "sport_activity" and any(
                 regions.same_sentence(lowered, start, activity.start) for start, _ in injury_words)
-            if sentence_has_pain or mishap:
-                made.append(Mention("condition", condition_id, activity.text, activity.start, activity.end))
+            if complaint is not None or mishap:
+                made.append(ActivityInjury("condition", condition_id, activity.text, activity.start,
+                                           activity.end, complaint=complaint))
                 break
     return made
 

@@ -318,3 +318,11 @@ def test_fourth_round_words_that_are_not_more(text, absent):
 def test_family_history_in_other_words(text, condition):
     statuses = {c.status for c in extract(text).conditions if c.id == condition}
     assert statuses == {"family"}
+
+
+@pytest.mark.parametrize("text", [
+    "This is my daughter, she hurt her knee at her netball game.",
+    "no swelling, no bruising, just a sore calf from running",
+])
+def test_an_injury_at_a_sport_has_the_status_of_the_complaint_said_with_it(text):
+    assert {c.status for c in extract(text).conditions if c.id == "sports_injury"} == {"present"}
