@@ -208,6 +208,9 @@ def _mentions(text: str, entities: list[dict], lexicon: Lexicon) -> dict[str, li
             continue
         found[label].append(Mention(label, canonical, text[start:end], start, end))
     lowered = normalise_text(text)
+    found["condition"] += [Mention("condition", condition_id, text[start:end], start, end)
+                           for start, end, condition_id in lexicon.said_together_spans(text)
+                           if not any(m.start < end and start < m.end for m in found["condition"])]
     elsewhere = lexicon.word_list_spans("not_condition", lowered)
     found["condition"] = [m for m in found["condition"]
                           if not any(s <= m.start < e for s, e in elsewhere)]

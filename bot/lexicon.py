@@ -101,6 +101,11 @@ class Lexicon:
             r"\b(?:" + "|".join(re.escape(c) for c in present_now) + r")\s+(?:[\w']+\s+){0,2}$"
         ) if present_now else None
         self.region_complaint_too = {str(c) for c in conditions_file.get("region_complaint_too", [])}
+        self.said_together = {
+            str(condition_id): (_phrase_regex([str(w).lower() for w in spec.get("words", [])]),
+                                _phrase_regex([str(w).lower() for w in spec.get("with", [])]),
+                                int(spec.get("within", 4)))
+            for condition_id, spec in (conditions_file.get("said_together") or {}).items()}
         self.whole_body_pain_of = {str(c) for c in conditions_file.get("whole_body_pain_of", [])}
         self.noise_words = {str(w).lower() for w in conditions_file.get("noise_words", [])}
         self.not_whole_body_pain = {str(w).lower() for w in
@@ -245,6 +250,26 @@ class Lexicon:
         if kind in self._single_words:
             spans += [(s, e) for s, e, _ in self._word_variants(lowered, kind, spans)]
         return sorted(spans)
+
+    def said_together_spans(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, condition id) where a condition is said in two parts a few words apart
+        in one clause ("I barely sleep"; conditions.yml `said_together`)."""
+        from bot.regions import same_clause, words_apart
+
+        lowered = normalise_text(text)
+        found = []
+        for condition_id, (words, trouble, within) in self.said_together.items():
+            if words is None or trouble is None:
+                continue
+            for word in words.finditer(lowered):
+                near = [t.span() for t in trouble.finditer(lowered)
+                        if same_clause(lowered, word.span(), t.span())
+                        and words_apart(lowered, word.span(), t.span()) <= within]
+                if near:
+                    other = min(near, key=lambda t: words_apart(lowered, word.span(), t))
+                    found.append((min(word.start(), other[0]), max(word.end(), other[1]),
+                                  condition_id))
+        return found
 
     def severity_word_matches(self, text: str) -> list[tuple[int, int, int]]:
         """(start, end, score) for every severity word, e.g. 'killing me' -> 8."""

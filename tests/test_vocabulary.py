@@ -326,3 +326,20 @@ def test_family_history_in_other_words(text, condition):
 ])
 def test_an_injury_at_a_sport_has_the_status_of_the_complaint_said_with_it(text):
     assert {c.status for c in extract(text).conditions if c.id == "sports_injury"} == {"present"}
+
+
+@pytest.mark.parametrize("text", [
+    "I barely sleep", "I only get a few hours of sleep", "sleeping has become difficult",
+    "I can never get a good night's sleep", "my sleep schedule is messed up",
+])
+def test_sleep_trouble_said_in_two_parts_is_insomnia(text):
+    assert ("insomnia", None) in present(text)
+
+
+@pytest.mark.parametrize("text", [
+    "my neck is killing me from sleeping on a bad pillow",
+    "hips ache when i sleep on my side, cant get comfy",
+    "I slept great last night",
+])
+def test_sleeping_position_or_good_sleep_is_no_insomnia(text):
+    assert "insomnia" not in {c for c, _ in present(text)}
