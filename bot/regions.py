@@ -20,6 +20,8 @@ CLAUSE_BREAK = re.compile(
 LIST_JOIN = re.compile(r"\s*(?:,|&|\+|/|and|or|,\s*and|,\s*or|n|an)?\s*"
                        r"(?:my|the|both|left|right|upper|lower)?\s*")
 PRONOUN_BEFORE = re.compile(r"\b(?:it|its|it's|they|theyre|they're|that|which|both)\s+(?:[\w']+\s+){0,3}$")
+# "went over on my ankle, can't put weight on it": "it" just after the pain words
+PRONOUN_AFTER = re.compile(r"\s+(?:(?:on|to|with)\s+)?(?:it|them)\b")
 # "pain in the side of my left hip": a pain word that points at the region after it
 POINTING = re.compile(r"\s+(?:in|on|at|around|behind|under|along)\s+(?:the\s+)?(?:[\w']+\s+){0,4}$")
 # "a sharp pain that comes and goes in my knee": the words before the region point at it
@@ -30,7 +32,7 @@ POINTING_AT_THE_END = re.compile(r"\b(?:in|on|at|around|behind|under|along|insid
 NOT_THE_BACK_BEFORE = re.compile(
     r"\b(?:get|gets|got|getting|come|comes|came|coming|go|goes|going|went|be|been|is|was|"
     r"its|it's|bring|brought|put|way|right|flew|fly|drive|drove|call|text|write|hear|"
-    r"looking|look|bounce|bounced|sit|sat|lay|lie|lean|kick|popped|pop|pops|snapped|it|them)\s+$")
+    r"looking|look|bounce|bounced|sit|sat|lay|lie|lean|kick|popped|pop|pops|snapped|whipped|jerked|it|them)\s+$")
 NOT_THE_BACK_AFTER = re.compile(r"\s+(?:to|again|home|then|in action|on track|into|and forth|"
                                 r"from|at|later)\b")
 RADIATION = re.compile(
@@ -117,7 +119,7 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
         if near:
             painful[index] = min(near, key=lambda p: words_apart(lowered, (part.start, part.end), p))
     for pain in pains:  # "tweaked my knee and now it aches": "it" points back to the region
-        if PRONOUN_BEFORE.search(lowered[:pain[0]]):
+        if PRONOUN_BEFORE.search(lowered[:pain[0]]) or PRONOUN_AFTER.match(lowered, pain[1]):
             before = [i for i, part in enumerate(parts) if part.end <= pain[0]
                       and words_apart(lowered, (part.start, part.end), pain) <= 14
                       and (same_sentence(lowered, part.start, pain[0])

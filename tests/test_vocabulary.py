@@ -343,3 +343,19 @@ def test_sleep_trouble_said_in_two_parts_is_insomnia(text):
 ])
 def test_sleeping_position_or_good_sleep_is_no_insomnia(text):
     assert "insomnia" not in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("My right knee has been grumbling since I started the new job", "knee_pain"),
+    ("Bending to load the dishwasher, my back goes twang", "back_pain"),
+    ("Stairs kill my knee", "knee_pain"),
+    ("First steps out of bed my heel feels like I'm standing on a nail", "foot_pain"),
+    ("Shoulder wont lift past my chest", "shoulder_pain"),
+    ("Went over on my ankle at hockey, its gone purple and I cant put weight on it", "foot_pain"),
+    ("Head pounds every morning when I wake", "headache"),
+    ("My back aches so much I can't drop off at night", "insomnia"),
+    ("Just had my ACL reconstructed, need help getting the swelling down", "post_surgical"),
+    ("There is pain in back of neck from the computer", "neck_pain"),
+])
+def test_what_it_does_in_everyday_words(text, expected):
+    assert expected in {c for c, _ in present(text)}
