@@ -213,7 +213,7 @@ def _mentions(text: str, entities: list[dict], lexicon: Lexicon) -> dict[str, li
                            if not any(m.start < end and start < m.end for m in found["condition"])]
     elsewhere = lexicon.word_list_spans("not_condition", lowered)
     found["condition"] = [m for m in found["condition"]
-                          if not any(s <= m.start < e for s, e in elsewhere)]
+                          if not any(s < m.end and m.start < e for s, e in elsewhere)]
     found["side"] = [m for m in found["side"] if m.id == "both" or not (
         NOT_A_SIDE_AFTER.match(lowered, m.end) or NOT_A_SIDE_BEFORE.search(lowered[:m.start]))]
     for label in found:
@@ -826,7 +826,7 @@ def _surgery_status(conditions: list[ConditionMention], lowered: str) -> None:
 _GOAL_ASKED_ABOUT = re.compile(r"\b(?:difference between|differences between|what'?s|whats|what is|"
                                r"which is|compared to|vs\.?|versus)\b[^.!?]*$")
 #: "worse when I sleep on my side": a position that hurts, not a wish to sleep better.
-_SLEEP_POSITION = re.compile(r"\bsleep(?:ing)?\s+on\s+(?:my|the|your)\b")
+_SLEEP_POSITION = re.compile(r"\b(?:sleep(?:ing|s)?|slept)\s+on\s+(?:my|the|your|it|them|a|that|this|either|his|her)\b")
 
 
 def _when_of(lowered: str, cond: ConditionMention) -> re.Match | None:
