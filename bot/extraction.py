@@ -446,7 +446,9 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
                 start=mention.start, end=mention.end)
             found = RADIATION.search(lowered, mention.end)
             if found and regions.same_sentence(lowered, mention.end, found.start()) \
-                    and regions.words_apart(lowered, (mention.start, mention.end), found.span()) <= 12:
+                    and regions.words_apart(lowered, (mention.start, mention.end), found.span()) <= 12 \
+                    and not _RADIATION_DENIED.search(lowered, max(mention.end, found.start() - 30),
+                                                     found.start()):
                 cond.radiates_to = RADIATION_REGION[found.group(2)]
                 cond.side = cond.side or found.group(1)
             conditions.append(cond)
@@ -590,6 +592,8 @@ def _side_said_apart(conditions: list[ConditionMention], lowered: str) -> None:
         open_[0].side = said.pop()
 
 
+#: "no pain down the legs": the pain is said not to travel
+_RADIATION_DENIED = re.compile(r"\b(?:no|not|never|without|nothing)\b|n't\b")
 #: where back pain that travels goes when it follows the sciatic nerve
 SCIATIC_REACH = ("thigh", "glute", "calf", "ankle_foot")
 

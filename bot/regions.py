@@ -38,7 +38,7 @@ NOT_THE_BACK_AFTER = re.compile(r"\s+(?:to|again|home|then|in action|on track|in
 RADIATION = re.compile(
     r"(?:\b(?:shoot\w*|radiat\w*|travel\w*|go(?:es|ing)?|runs?|running|spread\w*)\s+"
     r"(?:all\s+the\s+way\s+)?(?:down|into|to|up|through)|\b(?:all\s+the\s+way\s+)?down)\s+"
-    r"(?:the\s+(?:back\s+of\s+(?:my\s+)?)?|my\s+)?(?:(left|right|both)\s+)?"
+    r"(?:(?:to|into)\s+)?(?:the\s+(?:back\s+of\s+(?:my\s+)?)?|my\s+)?(?:(left|right|both)\s+)?"
     r"(leg|legs|arm|arms|butt|glute|thigh|calf|foot|feet|hand|hands|fingers|neck|head|shoulder)")
 # pain that travels is at its start: "pain goes down my leg" is no leg pain of its own
 RADIATION_WORDS = re.compile(r"\b(?:shoot\w*|radiat\w*|travel\w*|spread\w*|"

@@ -359,3 +359,25 @@ def test_sleeping_position_or_good_sleep_is_no_insomnia(text):
 ])
 def test_what_it_does_in_everyday_words(text, expected):
     assert expected in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text, condition", [
+    ("What is the best treatment for sciatica? Is surgery ever actually needed?", "sciatica"),
+    ("What is the best treatment for sciatica? Is surgery ever actually needed?", "post_surgical"),
+    ("What's the difference between a migraine and a tension headache?", "migraine"),
+    ("Is it better to use ice or heat for a pulled muscle?", "sports_injury"),
+    ("Heartburn every night after dinner for a month. Should I get scoped?", "post_surgical"),
+])
+def test_a_general_question_about_a_condition_is_not_the_client_s_own(text, condition):
+    assert condition not in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text", ["does massage help with my sciatica?",
+                                  "my sciatica is killing me, what is the best treatment for it"])
+def test_a_question_about_the_client_s_own_condition_keeps_it(text):
+    assert "sciatica" in {c for c, _ in present(text)}
+
+
+def test_pain_said_not_to_travel_is_no_sciatica():
+    assert "sciatica" not in {c for c, _ in present(
+        "dull ache in my lower back after long drives, but no pain down the legs")}
