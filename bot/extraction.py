@@ -33,7 +33,7 @@ DURATION = re.compile(
     r"(?:past|last|about|almost|nearly|over|like)\s+)?"
     r"(?:\d+(?:ish)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|"
     r"a (?:couple|cuple|coupl|coupla)(?: of)?|(?:couple|cuple|coupl|coupla|cpl)(?: of)?)"
-    r"\s*(?:day|week|wk|month|mo|mnth|mnoth|mth|year|yr)s?\b(?:\s+ago)?"
+    r"\s*(?:(?:day|week|wk|wek|weeek|month|mo|mnth|mnoth|monht|mth|year|yr|yaer)s?|wees)\b(?:\s+ago)?"
     r"|\bsince\s+(?:my|the|last|early|late|i|about|around|january|february|march|april|may|june"
     r"|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct"
     r"|nov|dec|\d{4}|christmas|xmas|thanksgiving|easter|new year'?s?|summer|winter|spring|fall|high school|college|forever|"
@@ -340,7 +340,7 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
     present = [c for c in conditions or [] if c.status == "present"]
     matches = sorted(DURATION.finditer(lowered), key=lambda m: (not re.search(
         r"(?:\d+|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|couple|cuple|coupl|coupla|cpl|several))"
-        r"\s+(?:day|week|wk|month|mo|mnth|year|yr)s?\b", m.group(0)), m.start()))
+        r"\s+(?:(?:day|week|wk|wek|weeek|month|mo|mnth|monht|year|yr|yaer)s?|wees)\b", m.group(0)), m.start()))
     for match in matches:
         if re.match(r"\s+old\b|\s*\)?\s*(?:pregnant|along|preg|gestation)", lowered[match.end():]) \
                 or re.search(r"(?:pre?gn?\w*|expecting)\W{0,3}$", lowered[:match.start()]):

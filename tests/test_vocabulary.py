@@ -381,3 +381,11 @@ def test_a_question_about_the_client_s_own_condition_keeps_it(text):
 def test_pain_said_not_to_travel_is_no_sciatica():
     assert "sciatica" not in {c for c, _ in present(
         "dull ache in my lower back after long drives, but no pain down the legs")}
+
+
+def test_mistyped_weeks_and_right_found_by_the_simulator():
+    """Seed 10: "a couple of wees", "a sore righht shoulder"; "a wee bit" is no duration."""
+    assert extract("a couple of wees - 8 out of 10").duration == "a couple of wees"
+    assert extract("a wee bit sore for 3 days").duration == "for 3 days"
+    assert [(c.id, c.side) for c in extract("I have a sore righht shoulder").conditions] == [
+        ("shoulder_pain", "right")]
