@@ -197,6 +197,10 @@ class Lexicon:
             if base is None and len(word) >= 5:
                 mended = repair.repair_word(word)
                 base = mended if mended != word and mended in table else None
+                if base is None:  # one edit from several spellings of the same thing
+                    meant = {table[c] for c in repair.candidates(word) if c in table}
+                    if len(meant) == 1:
+                        base = next(c for c in repair.candidates(word) if c in table)
             if base is not None:
                 made.append((match.start(), match.end(), table[base]))
         return made

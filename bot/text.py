@@ -134,6 +134,16 @@ class WordRepair:
         single = _ELONGATED.sub(r"\1", word) if _ELONGATED.search(word) else None
         return single if single and self.known(single) else word
 
+    def candidates(self, word: str) -> list[str]:
+        """Every vocabulary word one edit away from an unknown word (none for a known or short
+        one): for callers that can choose among them ("shouledr": "shoulder", "shouler")."""
+        if len(word) < self.min_length or self.known(word):
+            return []
+        from symspellpy import Verbosity
+
+        return [s.term for s in self._speller.lookup(word, Verbosity.ALL, max_edit_distance=1,
+                                                     transfer_casing=False)]
+
     def repair(self, text: str) -> str:
         """`text` (already lowercase) with each word mended; other characters kept as they are."""
         return _WORD.sub(lambda m: self.repair_word(m.group(0)), text)

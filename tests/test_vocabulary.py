@@ -389,3 +389,8 @@ def test_mistyped_weeks_and_right_found_by_the_simulator():
     assert extract("a wee bit sore for 3 days").duration == "for 3 days"
     assert [(c.id, c.side) for c in extract("I have a sore righht shoulder").conditions] == [
         ("shoulder_pain", "right")]
+
+
+def test_a_typo_one_edit_from_two_spellings_of_one_region_is_that_region():
+    """Simulator, seed 11: "shouledr" is one edit from "shoulder" and from "shouler"."""
+    assert ("shoulder_pain", "shoulder") in present("I have right shouledr pain")
