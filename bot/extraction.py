@@ -604,7 +604,7 @@ def _injury_region_pain(conditions: list[ConditionMention], lexicon: Lexicon) ->
     made = []
     for cond in conditions:
         pain = lexicon.region_pain_condition.get(cond.body_part or "")
-        if cond.id in lexicon.region_complaint_too and pain and cond.body_part not in ("back", "whole_body"):
+        if cond.id in lexicon.region_complaint_too and pain and cond.body_part != "whole_body":
             made.append(replace(cond, id=pain))
     return made
 
@@ -802,7 +802,8 @@ def _dedupe(conditions: list[ConditionMention]) -> list[ConditionMention]:
 #: not ("still recovering"); the surgery is then historical (its date kept).
 SURGERY_RECOVERY_WEEKS = 12
 STILL_RECOVERING = re.compile(r"\b(?:still|recovering|recovery|rehab|healing|since (?:the|my) "
-                              r"(?:surgery|operation|op)|post[- ]?op|ever since)\b")
+                              r"(?:\w+ )?(?:surgery|operation|op|fusion|replacement|repair)|post[- ]?op|"
+                              r"ever since)\b")
 
 
 def _surgery_status(conditions: list[ConditionMention], lowered: str) -> None:

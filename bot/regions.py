@@ -33,6 +33,8 @@ NOT_THE_BACK_BEFORE = re.compile(
     r"\b(?:get|gets|got|getting|come|comes|came|coming|go|goes|going|went|be|been|is|was|"
     r"its|it's|bring|brought|put|way|right|flew|fly|drive|drove|call|text|write|hear|"
     r"looking|look|bounce|bounced|sit|sat|lay|lie|lean|kick|popped|pop|pops|snapped|whipped|jerked|it|them)\s+$")
+# "an ache in my back from sitting": "my back" is the body's, whatever follows
+THE_BODY_S_BACK = re.compile(r"\b(?:my|his|her|their|our|your|lower|upper|mid|middle|whole|entire)\s+$")
 NOT_THE_BACK_AFTER = re.compile(r"\s+(?:to|again|home|then|in action|on track|into|and forth|"
                                 r"from|at|later)\b")
 RADIATION = re.compile(
@@ -88,7 +90,8 @@ def real_body_parts(lowered: str, parts: list[Mention],
         i and normalise_text(p.text) in joints and lowered[parts[i - 1].end:p.start].strip() == "")]
     return [p for p in parts if not (
         p.text.lower() == "back" and (NOT_THE_BACK_BEFORE.search(lowered[:p.start])
-                                      or NOT_THE_BACK_AFTER.match(lowered, p.end)))
+                                      or (NOT_THE_BACK_AFTER.match(lowered, p.end)
+                                          and not THE_BODY_S_BACK.search(lowered[:p.start]))))
         and not any(s <= p.start < e for s, e in elsewhere)]
 
 

@@ -394,3 +394,20 @@ def test_mistyped_weeks_and_right_found_by_the_simulator():
 def test_a_typo_one_edit_from_two_spellings_of_one_region_is_that_region():
     """Simulator, seed 11: "shouledr" is one edit from "shoulder" and from "shouler"."""
     assert ("shoulder_pain", "shoulder") in present("I have right shouledr pain")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("i have a constant ache in my back from sitting at my desk", "back_pain"),
+    ("I think I pulled something in my back lifting a heavy box", "back_pain"),
+    ("Golf swing has done something to my back, I get a twinge when I rotate", "back_pain"),
+    ("Broke my wrist and had a plate put in 2 months ago, cast off now", "post_surgical"),
+    ("Since my spinal fusion last year my upper back has been tight and achy", "post_surgical"),
+])
+def test_the_back_and_operations_in_more_words(text, expected):
+    assert expected in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text", ["I'm back from vacation and my neck hurts",
+                                  "can't reach behind my back to do my bra up, shoulder is frozen"])
+def test_back_as_an_adverb_or_a_reach_is_no_back_pain(text):
+    assert "back_pain" not in {c for c, _ in present(text)}
