@@ -153,6 +153,12 @@ def evaluation_sets() -> dict[str, list[tuple[str, str]]]:
         "prompt_d.jsonl": jsonl_examples(EVAL_DIR / "prompt_d.jsonl"),
         "prompt_e.jsonl": jsonl_examples(EVAL_DIR / "prompt_e.jsonl"),
         "prompt_f.jsonl": jsonl_examples(EVAL_DIR / "prompt_f.jsonl"),
+        # described-not-named phrases and doctor-Q&A / counselling posts (same session):
+        # prompt_g and prompt_i tuned on, prompt_h and prompt_j held out
+        "prompt_g.jsonl": jsonl_examples(EVAL_DIR / "prompt_g.jsonl"),
+        "prompt_h.jsonl": jsonl_examples(EVAL_DIR / "prompt_h.jsonl"),
+        "prompt_i.jsonl": jsonl_examples(EVAL_DIR / "prompt_i.jsonl"),
+        "prompt_j.jsonl": jsonl_examples(EVAL_DIR / "prompt_j.jsonl"),
     }
 
 
@@ -233,8 +239,10 @@ def all_clashes() -> dict[str, list[tuple[str, str, str, str]]]:
     found["forum_a.jsonl vs forum_b.jsonl"] = duplicates(sets["forum_a.jsonl"], sets["forum_b.jsonl"])
     found["prompt_a.jsonl vs prompt_b.jsonl"] = duplicates(sets["prompt_a.jsonl"], sets["prompt_b.jsonl"])
     found["prompt_c.jsonl vs prompt_b.jsonl"] = duplicates(sets["prompt_c.jsonl"], sets["prompt_b.jsonl"])
-    for tuned in ("prompt_d.jsonl", "prompt_f.jsonl"):
-        found[f"{tuned} vs prompt_e.jsonl"] = duplicates(sets[tuned], sets["prompt_e.jsonl"])
+    tuned_sets = ("prompt_d.jsonl", "prompt_f.jsonl", "prompt_g.jsonl", "prompt_i.jsonl")
+    for tuned in tuned_sets:
+        for held_out in ("prompt_e.jsonl", "prompt_h.jsonl", "prompt_j.jsonl"):
+            found[f"{tuned} vs {held_out}"] = duplicates(sets[tuned], sets[held_out])
     for name, examples in sets.items():  # the same sentence twice in one set
         found[f"{name} within itself"] = duplicates(examples, examples, within=True)
     return found
