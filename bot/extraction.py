@@ -455,9 +455,6 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         if status == "historical" and RECURRENCE.search(lowered, mention.end) and \
                 regions.same_sentence(lowered, mention.end, RECURRENCE.search(lowered, mention.end).start()):
             conditions.append(replace(conditions[-1], status="present"))  # "had TMJ as a teen, it's back"
-    # back pain that runs down the leg is the sciatic pattern clients call sciatica
-    conditions += [replace(c, id="sciatica", radiates_to=c.radiates_to) for c in conditions
-                   if c.id == "back_pain" and c.radiates_to in SCIATIC_REACH]
     _booked_for_them(conditions, text, lowered)
     conditions += _injury_region_pain(conditions, lexicon)
     _side_said_apart(conditions, lowered)
@@ -594,10 +591,6 @@ def _side_said_apart(conditions: list[ConditionMention], lowered: str) -> None:
 
 #: "no pain down the legs": the pain is said not to travel
 _RADIATION_DENIED = re.compile(r"\b(?:no|not|never|without|nothing)\b|n't\b")
-#: where back pain that travels goes when it follows the sciatic nerve
-SCIATIC_REACH = ("thigh", "glute", "calf", "ankle_foot")
-
-
 def _injury_region_pain(conditions: list[ConditionMention], lexicon: Lexicon) -> list[ConditionMention]:
     """An injury in a region ("meniscus tear in my knee") is also that region's complaint,
     and so is arthritis (conditions.yml `region_complaint_too`)."""

@@ -29,7 +29,9 @@ MORE_EMERGENCY_IDS = {"sudden_severe_headache", "head_injury_signs", "pregnancy_
 ALL_IDS = EMERGENCY_IDS | {
     "recent_surgery", "clot_history", "high_risk_pregnancy", "fever", "contagious_infection",
     "blood_thinners", "cancer_treatment", "pregnancy", "blood_pressure_medication",
-    "recent_injury", "skin_condition_at_area", "wound_infection_signs", "progressive_weakness"}
+    "recent_injury", "skin_condition_at_area", "wound_infection_signs", "progressive_weakness",
+    # from a client-style test (2026-12-07, fourth session)
+    "stroke_history", "cannot_bear_weight_after_injury", "hot_swollen_joint", "osteoporosis"}
 #: Wording that states or guesses a diagnosis; the bot says what to do, never what it is.
 DIAGNOSING = [r"\byou have\b", r"\byou(?:'re| are) suffering from\b", r"\bthis is (?:a|an)\b",
               r"\bsounds like (?:a|an)\b", r"diagnos", r"\bit could be\b", r"\bprobably\b",
