@@ -447,6 +447,9 @@ def summary_message(slots: dict) -> tuple[str, dict]:
         notes.append(label("before_booking", "minor"))
     if gift_not_screened(slots):
         notes.append(label("before_booking", "gift"))
+    change = ((slots.get("attempts") or {}).get("taken_as_given") or {}).get("confirm")
+    if change:
+        notes.append(label("before_booking", "change_asked").format(words=change[:120]))
     if any(notes):
         response += "_before_booking"
         values["note"] = "; ".join(n for n in notes if n)
@@ -473,6 +476,14 @@ def gift_not_screened(slots: dict) -> bool:
     concerns = slots.get("concerns") or {}
     return concerns.get("goals") == ["gift"] and not concerns.get("conditions") \
         and not slots.get("health_screen")
+
+
+#: "change insurance to Bupa", "my insurer is Bupa", "insurance: Bupa": an insurer the
+#: lookups do not know, taken as written (staff check it)
+INSURER_SAID = re.compile(
+    r"\b(?:insurance|insurer|insurance company|health ?plan)\s*(?:is|to|=|:|should be|is actually|"
+    r"is with|as)\s+(?:with\s+)?(?!not\b|none\b|wrong\b)([a-z][\w&'.-]*(?:\s+[a-z][\w&'.-]*){0,3})\s*[.!]?\s*$",
+    re.IGNORECASE)
 
 
 def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
@@ -504,7 +515,9 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
             updates["referral_provider"] = referral_provider(text)
     insurer = insurer_named(text)
     if insurer or re.search(r"\b(?:insurance|insurer|self[- ]?pay|cash)\b", text or "", re.I):
-        updates["insurance"] = insurer or insurance_from(text) or updates.get("insurance")
+        said = INSURER_SAID.search(text or "")
+        updates["insurance"] = insurer or insurance_from(text) or (
+            said.group(1).strip(" .!,") if said else None) or updates.get("insurance")
         if updates["insurance"] is None:
             del updates["insurance"]
     concerns = _corrected_concerns(slots.get("concerns"), text, entities)
@@ -682,8 +695,8 @@ def taken_as_given(slot: str, text: str) -> dict | None:
         return {"referral": UNDECIDED}
     if slot == "appointment_type":
         return {"appointment_type": UNDECIDED}
-    if slot == "confirm":
-        return {"confirm": True, "awaiting_change": False}
+    if slot == "confirm":  # a change the bot cannot make: noted for staff, confirmed again
+        return {"confirm": None, "awaiting_change": False} if re.search(r"\w", text) else None
     if slot == "concerns":
         return {"concerns": Extraction().to_dict(), "client_type": "unclear",
                 "appointment_type": UNDECIDED}

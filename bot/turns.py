@@ -30,7 +30,9 @@ INTAKE_INTENT = "describe_symptoms"
 _QUESTION = re.compile(
     r"\?|^\s*(?:(?:so|and|but|also|ok|okay|hi|hey|hello|wait|oh|um|umm|hmm|actually|sorry|oops|"
     r"quick question|btw|no|nah|i mean|just)[,.!\s]+){0,3}(?:what|whats|what's|when|where|"
-    r"which|who|why|how|do|does|did|can|could|is|are|will|would|should|may|any)\b",
+    r"which|who|why|how|do|does|did|can|could|is|are|will|would|should|may|any|"
+    # SMS shorthand: "hw much", "wat time", "wen r u open", "cn i", "r u open"
+    r"hw|hows|wat|wats|wht|wen|wher|whr|cn|cud|shud|wud|r(?=\s+(?:u|you|ya)\b))\b",
     re.IGNORECASE)
 
 
@@ -156,7 +158,7 @@ def plainly_a_question(text: str | None) -> bool:
 
 #: Words that make a short opener a question ("will you", "can u", "is it") and stand in no name.
 _QUESTION_PARTNERS = frozenset("you u ya i it we they this that there what which when how "
-                               "where who why much many long".split())
+                               "where who why much many long hw wat wen".split())
 
 
 def answer_part(text: str | None) -> str:

@@ -570,3 +570,27 @@ async def test_a_value_given_properly_later_is_no_longer_flagged():
     events, _ = await run(ValidateIntakeForm(), tr)
     assert SlotSet("appointment_type", "myofascial_60") in events
     assert SlotSet("attempts", {"taken_as_given": {}}) in events
+
+
+async def test_a_change_the_bot_cannot_make_is_noted_and_confirmed_again_never_sent():
+    """A client-style test (2026-12-07): at the fourth "change ..." the bot could not read,
+    the request was sent without a yes. Now the words are a note for staff in the summary,
+    and the client is asked to confirm again."""
+    tr = tracker("please fix the thing I said", "correct",
+                 {**FILLED, "awaiting_change": True, "attempts": {"confirm": 1}})
+    events, messages = await run(ValidateIntakeForm(), tr)
+    assert SlotSet("confirm", True) not in events
+    assert SlotSet("confirm", None) in events
+    assert SlotSet("attempts", {"taken_as_given": {"confirm": "please fix the thing I said"}}) in events
+    assert "as you wrote it" in said(messages)[-1]
+    noted = {**FILLED, "attempts": {"taken_as_given": {"confirm": "please fix the thing I said"}}}
+    _, summary = await run(ActionAskConfirm(), tracker("", "correct", noted))
+    assert 'staff will make the change you asked for ("please fix the thing I said")' in said(summary)[0]
+
+
+async def test_an_insurer_the_bot_does_not_know_is_changed_as_written_at_the_summary():
+    medical = {**FILLED, "client_type": "medical", "insurance": "Aetna", "referral": False}
+    events, messages = await run(ValidateIntakeForm(), tracker("change insurance to Bupa",
+                                                               "correct", medical))
+    assert SlotSet("insurance", "Bupa") in events
+    assert [m["response"] for m in messages] == ["utter_updated"]

@@ -1308,3 +1308,13 @@ async def test_a_price_asked_with_a_pick_is_that_treatments_price():
     assert _slots(events)["appointment_type"] == "deep_tissue_60"
     assert messages[0]["response"] == "utter_prices"
     assert messages[0]["prices"].count("\n") == 0 and "Deep tissue" in messages[0]["prices"]
+
+
+@pytest.mark.parametrize("text", ["hw much is a massage", "hw much is it", "wat time do u open",
+                                  "r u open on saturdays"])
+def test_a_question_in_sms_shorthand_is_no_answer_to_the_safety_questions(text):
+    """A client-style test (2026-12-07, fourth session): "hw much is a massage" while the
+    safety questions were open was taken as "none" and the questions were skipped."""
+    from bot.turns import answers_the_question
+
+    assert not answers_the_question("ask_price", text)
