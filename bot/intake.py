@@ -708,7 +708,11 @@ _NAME_LEAD = re.compile(
     r"(?:(?:it'?s|its)\s+under|put\s+(?:it|me)\s+(?:down\s+)?under|"
     r"(?:(?:my|her|his|their)\s+)?(?:full\s+|good\s+|real\s+|first\s+and\s+last\s+)?name(?:'s|\s+is|:)?|i'?m|i\s+am|it'?s|its|this\s+is|call\s+me|"
     r"you\s+can\s+call\s+me|under|"
-    r"the\s+name\s+is|book\s+it\s+under|for)\s+"
+    r"the\s+name\s+is|book\s+it\s+under|"
+    # "the appointment is for my son Jack Frost", "it's for my mum, Ann Lee"
+    r"(?:(?:the\s+)?(?:appointment|appt|booking|massage|session)\s+(?:is|will\s+be|'?s)\s+|it'?s\s+|its\s+)?"
+    r"for(?:\s+my\s+(?:son|daughter|mom|mum|mother|dad|father|husband|wife|partner|kid|child|"
+    r"boyfriend|girlfriend|friend|grandma|grandmother|grandpa|grandfather|brother|sister)\b[,:]?)?)\s+"
     r"(?:(?:just|only|simply)\s+)?", re.IGNORECASE)
 #: "I said it already, Rose Hill", "like I said - Rose Hill": the name after it
 _ALREADY_SAID = re.compile(r"^\W*(?:i (?:already )?(?:said|told you|gave (?:it|you)|mentioned)(?: it| that)?"
@@ -754,6 +758,8 @@ def name_from(text: str) -> str:
     "Kim", "Núñez-García", "O'Neil", "Dr. Lee", "Jo Park"."""
     text = _ALREADY_SAID.sub("", _CONTACT_IN_NAME.sub(" ", text or "").strip(), count=1)
     name = _NAME_LEAD.sub("", text.strip(), count=1)
+    if re.match(r"for\s+my\s+\w+", name, re.IGNORECASE):  # "it's for my son Jack Frost"
+        name = _NAME_LEAD.sub("", name, count=1)
     name = _NAME_CUT.split(name, maxsplit=1)[0]
     name = _NAME_TAIL.sub("", name).strip(" \t,;:!\"-|/(")
     name = re.sub(r"[\s,;:/|-]+(?:phone|cell|mobile|tel|email|e-mail|number|at|or|and)\s*[:\-]?$", "",

@@ -1318,3 +1318,16 @@ def test_a_question_in_sms_shorthand_is_no_answer_to_the_safety_questions(text):
     from bot.turns import answers_the_question
 
     assert not answers_the_question("ask_price", text)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("the appointment is for my son Jack Frost, I'm his mum Holly Frost", "Jack Frost"),
+    ("its for my son Jack Frost", "Jack Frost"),
+    ("for my mum, Ann Lee", "Ann Lee"),
+    ("Forrest Gump", "Forrest Gump"),
+])
+def test_the_name_of_the_person_booked_for(text, name):
+    """A client-style test (2026-12-07, fourth session) stored the whole sentence as the name."""
+    from bot.intake import name_from
+
+    assert name_from(text) == name
