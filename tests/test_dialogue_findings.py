@@ -1331,3 +1331,15 @@ def test_the_name_of_the_person_booked_for(text, name):
     from bot.intake import name_from
 
     assert name_from(text) == name
+
+
+async def test_a_surname_given_with_the_contact_completes_the_name():
+    """A client-style test (2026-12-07, fourth session): "Will", then "last name is Power
+    btw. 555-333-1212" at the contact question stored the name "Will"."""
+    from actions.intake_form import ValidateIntakeForm
+
+    slots = {"client_name": "Will", "requested_slot": "contact"}
+    events, _ = await run(ValidateIntakeForm(), tracker("last name is Power btw. 555-333-1212",
+                                                        "give_contact", slots))
+    assert SlotSet("client_name", "Will Power") in events
+    assert SlotSet("phone", "+15553331212") in events
