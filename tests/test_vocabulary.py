@@ -415,3 +415,11 @@ def test_the_back_and_operations_in_more_words(text, expected):
                                   "can't reach behind my back to do my bra up, shoulder is frozen"])
 def test_back_as_an_adverb_or_a_reach_is_no_back_pain(text):
     assert "back_pain" not in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("My shoulders never stop aching, even on weekends.", "shoulder_pain"),
+    ("While boxing i hurt my wrist very badly", "sports_injury"),
+])
+def test_never_stops_is_always_and_a_hurt_while_boxing_is_an_injury(text, expected):
+    assert expected in {c for c, _ in present(text)}
