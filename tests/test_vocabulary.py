@@ -423,3 +423,9 @@ def test_back_as_an_adverb_or_a_reach_is_no_back_pain(text):
 ])
 def test_never_stops_is_always_and_a_hurt_while_boxing_is_an_injury(text, expected):
     assert expected in {c for c, _ in present(text)}
+
+
+def test_mistyped_years_and_since_found_by_the_simulator():
+    """Seed 12: "for two yearrs", "sinec xmas"."""
+    assert extract("worse when I lift my kids and for two yearrs").duration == "for two yearrs"
+    assert extract("sinec xmas and around 8/10 most days").duration.startswith("sinec xmas")
