@@ -481,8 +481,9 @@ def gift_not_screened(slots: dict) -> bool:
 #: "change insurance to Bupa", "my insurer is Bupa", "insurance: Bupa": an insurer the
 #: lookups do not know, taken as written (staff check it)
 INSURER_SAID = re.compile(
-    r"\b(?:insurance|insurer|insurance company|health ?plan)\s*(?:is|to|=|:|should be|is actually|"
-    r"is with|as)\s+(?:with\s+)?(?!not\b|none\b|wrong\b)([a-z][\w&'.-]*(?:\s+[a-z][\w&'.-]*){0,3})\s*[.!]?\s*$",
+    r"\b(?:insurance|insurer|insurance company|health ?plan)\s*(?:is actually|is now|is with|should be|"
+    r"is|to|=|:|as)\s+(?:with\s+)?(?!not\b|none\b|wrong\b)([a-z][\w&'.-]*(?:\s+(?!not\b|now\b)[a-z][\w&'.-]*){0,3})"
+    r"(?:\s+(?:not|now|instead)\b.*)?\s*[.!]?\s*$",
     re.IGNORECASE)
 
 

@@ -1343,3 +1343,20 @@ async def test_a_surname_given_with_the_contact_completes_the_name():
                                                         "give_contact", slots))
     assert SlotSet("client_name", "Will Power") in events
     assert SlotSet("phone", "+15553331212") in events
+
+
+@pytest.mark.parametrize("text, insurer", [("Bupa", "Bupa"), ("its Bupa", "Bupa"),
+                                           ("insurance is actually Aviva not bupa", "Aviva")])
+def test_an_insurer_the_lookups_do_not_know_is_taken_as_written_at_once(text, insurer):
+    """Two client-style tests (2026-12-07, fourth session): "Bupa" was asked for again, then
+    the next answer stored whole ("its Bupa")."""
+    from actions.intake_form import _insurer_as_written
+
+    assert _insurer_as_written(text) == insurer
+
+
+@pytest.mark.parametrize("text", ["not sure", "i have insurance thru work", "no", "self pay"])
+def test_answers_that_name_no_insurer_are_not_taken_as_one(text):
+    from actions.intake_form import _insurer_as_written
+
+    assert _insurer_as_written(text) == ""
