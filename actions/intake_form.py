@@ -22,7 +22,7 @@ from bot.intake import (answer_checks, assess, booked_for, contact_from, contact
                         screen_conversation,
                         latest_times, name_from, referral_provider, says_when, taken_as_given,
                         times_from_correction, times_said_with, TIMES_CHANGE, UNDECIDED,
-                        INSURER_SAID,
+                        INSURER_SAID, with_surname,
                         update_concerns)
 from bot.labels import label
 from bot.safety import answer_to_check, safety_message
@@ -451,7 +451,7 @@ class ValidateIntakeForm(FormValidationAction):
         if not found and _changed_treatment(text, tracker) is not None:
             return {"contact": None}  # a switch of treatment (get_validation_events), no contact
         if not found:
-            name = _corrected_name(text) or _with_surname(text, tracker.get_slot("client_name"))
+            name = _corrected_name(text) or with_surname(text, tracker.get_slot("client_name"))
             if name and not plainly_a_question(text):
                 # "sorry typo, my name is John Smith": the name, then the contact question again
                 dispatcher.utter_message(response="utter_updated")
@@ -461,7 +461,7 @@ class ValidateIntakeForm(FormValidationAction):
             return {"contact": None}  # None re-asks: neither a phone number nor an email
         phone = found.get("phone") or tracker.get_slot("phone")
         email = found.get("email") or tracker.get_slot("email")
-        surname = _with_surname(text, tracker.get_slot("client_name"))
+        surname = with_surname(text, tracker.get_slot("client_name"))
         return {"contact": contact_text(phone, email), "phone": phone, "email": email,
                 **({"client_name": surname} if surname else {})}
 
@@ -620,22 +620,6 @@ def _insurer_as_written(text: str) -> str:
             and not _NO_INSURER_NAMED.search(text or ""):
         return " ".join(words)
     return ""
-
-
-_SURNAME = re.compile(r"\b(?:my\s+)?(?:last|sur|family|second)\s*name(?:'s|\s+is|:)?\s+"
-                      r"([A-Za-z][A-Za-z'-]+)", re.IGNORECASE)
-
-
-def _with_surname(text: str, current: Optional[str]) -> str:
-    """"last name is Power btw": the name given before with that surname ("Will" -> "Will
-    Power"); "" when the message gives no surname."""
-    said = _SURNAME.search(text or "")
-    if not said or not current or current == UNDECIDED:
-        return ""
-    surname = said.group(1)
-    surname = surname[:1].upper() + surname[1:] if surname.islower() else surname
-    words = current.split()
-    return " ".join((words[:-1] if len(words) > 1 else words) + [surname])
 
 
 def _corrected_name(text: str) -> str:

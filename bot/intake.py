@@ -487,6 +487,22 @@ INSURER_SAID = re.compile(
     re.IGNORECASE)
 
 
+_SURNAME = re.compile(r"\b(?:my\s+)?(?:last|sur|family|second)\s*name(?:'s|\s+is|:)?\s+"
+                      r"([A-Za-z][A-Za-z'-]+)", re.IGNORECASE)
+
+
+def with_surname(text: str, current: str | None) -> str:
+    """"last name is Power btw": the name given before with that surname ("Will" -> "Will
+    Power"); "" when the message gives no surname."""
+    said = _SURNAME.search(text or "")
+    if not said or not current or current == UNDECIDED:
+        return ""
+    surname = said.group(1)
+    surname = surname[:1].upper() + surname[1:] if surname.islower() else surname
+    words = current.split()
+    return " ".join((words[:-1] if len(words) > 1 else words) + [surname])
+
+
 def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
     """Slot updates for a correction such as "actually it's my left shoulder"."""
     updates: dict = {}
@@ -497,7 +513,10 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
     if contact:
         updates["contact"] = contact_text(updates.get("phone", slots.get("phone")),
                                           updates.get("email", slots.get("email")))
-    name = NAME_CORRECTION.search(text or "")
+    surname = with_surname(text, slots.get("client_name"))
+    if surname:  # "last name is Kowalczyk": the first name given before stays
+        updates["client_name"] = surname
+    name = None if surname else NAME_CORRECTION.search(text or "")
     said_name = name.group(1) if name else ""
     cut = re.split(r"\s*(?:[,;]|\.\s|\band\b|\bbut\b)\s*", said_name, maxsplit=1)
     if len(cut) == 2 and says_when(cut[1]):

@@ -1360,3 +1360,11 @@ def test_answers_that_name_no_insurer_are_not_taken_as_one(text):
     from actions.intake_form import _insurer_as_written
 
     assert _insurer_as_written(text) == ""
+
+
+def test_a_surname_at_the_summary_keeps_the_first_name():
+    """A client-style test: "last name is Kowalczyk" at the summary stored "Kowalczyk" alone."""
+    from bot.intake import correction_updates
+
+    assert correction_updates({"client_name": "Tomasz"}, "last name is Kowalczyk", [])[
+        "client_name"] == "Tomasz Kowalczyk"
