@@ -49,6 +49,8 @@ def test_real_utterances_are_measured(nlu_parser):
     figures = run(nlu_parser, REAL, examples=False)  # measured, never read: no texts printed
     # measured 2026-12-02: 0.850; 2026-12-07: 0.879, then 0.908, then 0.913 (issue 11's target: 0.93)
     assert figures["client_type_accuracy"] >= 0.88
+    # condition micro F1: 0.719, 0.739, then 0.770 (target 0.85)
+    assert figures["condition_micro_f1"] >= 0.74
 
 
 @pytest.mark.parametrize(("name", "floor"), [("plain_tune.jsonl", 0.95), ("plain_holdout.jsonl", 0.92)])
@@ -72,17 +74,23 @@ def test_crowd_phrases_and_health_questions(nlu_parser, name, type_floor, f1_flo
     assert figures["condition_micro_f1"] >= f1_floor
     assert figures["negated_reported_present"] == 0
 
+HELD_OUT = {"prompt_e.jsonl", "prompt_h.jsonl", "prompt_j.jsonl"}
+
+
 @pytest.mark.parametrize(("name", "type_floor", "f1_floor"), [
-    ("prompt_d.jsonl", 0.95, 0.87), ("prompt_f.jsonl", 0.97, 0.89), ("prompt_e.jsonl", 0.93, 0.83)])
+    ("prompt_d.jsonl", 0.95, 0.87), ("prompt_f.jsonl", 0.97, 0.89), ("prompt_g.jsonl", 0.96, 0.88),
+    ("prompt_i.jsonl", 0.93, 0.83), ("prompt_k.jsonl", 0.94, 0.89),
+    ("prompt_e.jsonl", 0.93, 0.83), ("prompt_h.jsonl", 0.94, 0.85), ("prompt_j.jsonl", 0.92, 0.84)])
 def test_sports_joint_and_muscle_phrases(nlu_parser, name, type_floor, f1_floor):
-    """Crowd-style and health-site phrases weighted to sports injuries, joints, muscles and
-    knees (issue 11), written by helpers who saw neither the training data, the lookups nor
-    the real utterances, before the fourth round of vocabulary work of 2026-12-07. Before ->
-    after that round: prompt_d (tuned) 0.946/0.851 -> 0.967/0.889, prompt_f (tuned, written
-    midway) 0.950/0.847 -> 0.990/0.912, prompt_e (held out, run only before and after)
-    0.929/0.828 -> 0.946/0.845."""
-    figures = run(nlu_parser, ROOT / "tests/nlu" / name, examples=name != "prompt_e.jsonl")
+    """Crowd, spoken, doctor-Q&A and counselling phrases weighted to sports injuries, joints,
+    muscles and knees (issue 11), written by helpers who saw neither the training data, the
+    lookups nor the real utterances, during the fourth session of 2026-12-07. Session start ->
+    end: tuned prompt_d 0.946/0.851 -> 0.975/0.891, prompt_f 0.950/0.847 -> 0.990/0.910,
+    prompt_g 0.873/0.815 -> 0.986/0.901, prompt_i 0.920/0.837 -> 0.955/0.855, prompt_k
+    0.950/0.881 -> 0.964/0.911; held out (run only before and after) prompt_e 0.929/0.828 ->
+    0.950/0.852, prompt_h 0.959/0.856 -> 0.964/0.867, prompt_j 0.940/0.852 -> 0.945/0.858."""
+    figures = run(nlu_parser, ROOT / "tests/nlu" / name, examples=name not in HELD_OUT)
     assert figures["client_type_accuracy"] >= type_floor
     assert figures["condition_micro_f1"] >= f1_floor
-    if name != "prompt_e.jsonl":  # the held-out set's two are left as they are, unread
+    if name not in HELD_OUT:  # the held-out sets' few are left as they are, unread
         assert figures["negated_reported_present"] == 0
