@@ -1368,3 +1368,13 @@ def test_a_surname_at_the_summary_keeps_the_first_name():
 
     assert correction_updates({"client_name": "Tomasz"}, "last name is Kowalczyk", [])[
         "client_name"] == "Tomasz Kowalczyk"
+
+
+@pytest.mark.parametrize("text, topic", [("do u take cash or card?", "payment"),
+                                         ("can I pay with my hsa card?", "payment"),
+                                         ("do you treat kids? does a parent need to be there?", "minors")])
+def test_payment_and_children_questions_have_their_answer(text, topic):
+    """A client-style test (2026-12-07, fourth session): both got unrelated answers."""
+    from bot.faq import faq_topics
+
+    assert topic in faq_topics(text)
