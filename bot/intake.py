@@ -666,6 +666,8 @@ def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) 
         return old.to_dict()
     sides = re.findall(r"\b(left|right|both)\b", text, re.I)
     known_regions = {c.body_part for c in old.present()} | {c.radiates_to for c in old.present()}
+    if any(c.id == "sciatica" for c in old.present()):  # "it's the left leg" of a sciatica
+        known_regions |= {"glute", "thigh", "calf", "ankle_foot"}
     if sides and old.present() and not denied_regions and not new.present() \
             and all(m.id in known_regions for m in regions):
         # "it's the right side", "its mostly the right shoulder", "left leg" of a sciatica
@@ -674,7 +676,7 @@ def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) 
         near = sorted(regions, key=lambda m: abs(m.start - side_at))  # "neck and right shoulder"
         main = next((c for m in near for c in old.present() if m.id in (c.body_part,
                                                                        c.radiates_to)),
-                    old.present()[0])
+                    next((c for c in old.present() if c.id == "sciatica"), old.present()[0]))
         was, main.side = main.side, sides[0].lower()
         for other in old.present():  # "a pulled left hamstring": the injury is on that side too
             if other is not main and other.body_part in (None, main.body_part) \

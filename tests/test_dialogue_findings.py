@@ -1378,3 +1378,15 @@ def test_payment_and_children_questions_have_their_answer(text, topic):
     from bot.faq import faq_topics
 
     assert topic in faq_topics(text)
+
+
+def test_the_leg_of_a_sciatica_corrected_at_the_summary_is_its_side():
+    """Simulator, seed 13: "sorry, it's the left leg" at the summary of a right sciatica
+    replaced it with thigh pain."""
+    from bot.extraction import Extraction
+    from bot.intake import correction_updates, update_concerns
+
+    said = update_concerns(None, "Sciatica on the right, about six months", [], None, message=1)
+    updates = correction_updates({"concerns": said.to_dict()}, "sorry, it's the left leg", [])
+    assert [(c.id, c.side) for c in Extraction.from_dict(updates["concerns"]).present()] == [
+        ("sciatica", "left")]
