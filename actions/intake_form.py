@@ -22,7 +22,7 @@ from bot.intake import (answer_checks, assess, booked_for, contact_from, contact
                         screen_conversation,
                         latest_times, name_from, referral_provider, says_when, taken_as_given,
                         times_from_correction, times_said_with, TIMES_CHANGE, UNDECIDED,
-                        INSURER_SAID, with_surname,
+                        insurer_as_written, with_surname,
                         update_concerns)
 from bot.labels import label
 from bot.safety import answer_to_check, safety_message
@@ -515,7 +515,7 @@ class ValidateIntakeForm(FormValidationAction):
         text, _, intent = _message(tracker)
         if tracker.get_slot("requested_slot") != "insurance" or takes_over(intent):
             return {}
-        named = insurance_from(text) or _insurer_as_written(text)
+        named = insurance_from(text) or insurer_as_written(text)
         if named:
             return {"insurance": named}
         return {"insurance": ""} if _answering(tracker, "insurance") else {}
@@ -599,27 +599,6 @@ _CHANGE_OF_MIND = re.compile(r"^\W*(?:wait|actually|no|nope|sorry|oops|hmm|chang
 #: switch of the treatment's length. A bare number is none ("after 5:30" at the times).
 _LENGTH_WITH_UNIT = re.compile(r"\b\d{2,3}\s*-?\s*(?:minutes?|mins?|minuets?)\b|"
                                r"\b(?:an? |one |1 )?hours?\b|\bhalf an hour\b", re.IGNORECASE)
-
-
-#: Answers to the insurer question that name no insurer
-_NO_INSURER_NAMED = re.compile(
-    r"\b(?:not sure|unsure|dunno|idk|don'?t know|no idea|forget|forgot|can'?t remember|maybe|"
-    r"yes|yeah|yep|no|nope|none|nothing|work|job|employer|through|thru|my|the|it|what|which|"
-    r"why|how|does|do|is|are|can|insurance|insurer|self|pay|paying|cash|card)\b", re.IGNORECASE)
-
-
-def _insurer_as_written(text: str) -> str:
-    """"Bupa", "Aviva Health", "insurance is actually Aviva": an insurer the lookups do not
-    know, named in a few words, taken as written (staff check it); "" for anything else."""
-    said = INSURER_SAID.search(text or "")
-    if said:
-        return said.group(1).strip(" .!,")
-    text = re.sub(r"^\s*(?:it'?s|its|it is|with|thru|through)\s+", "", text or "", flags=re.IGNORECASE)
-    words = re.findall(r"[A-Za-z&'.-]+", text)
-    if 1 <= len(words) <= 3 and not re.search(r"[?\d@]", text or "") \
-            and not _NO_INSURER_NAMED.search(text or ""):
-        return " ".join(words)
-    return ""
 
 
 def _corrected_name(text: str) -> str:

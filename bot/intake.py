@@ -487,6 +487,33 @@ INSURER_SAID = re.compile(
     re.IGNORECASE)
 
 
+def insurer_said(text: str | None) -> str | None:
+    """The insurer in "change insurance to Bupa", "my insurer is Bupa" (INSURER_SAID)."""
+    said = INSURER_SAID.search(text or "")
+    return said.group(1).strip(" .!,") if said else None
+
+
+#: Answers to the insurer question that name no insurer
+_NO_INSURER_NAMED = re.compile(
+    r"\b(?:not sure|unsure|dunno|idk|don'?t know|no idea|forget|forgot|can'?t remember|maybe|"
+    r"yes|yeah|yep|no|nope|none|nothing|work|job|employer|through|thru|my|the|it|what|which|"
+    r"why|how|does|do|is|are|can|insurance|insurer|self|pay|paying|cash|card)\b", re.IGNORECASE)
+
+
+def insurer_as_written(text: str) -> str:
+    """"Bupa", "Aviva Health", "insurance is actually Aviva": an insurer the lookups do not
+    know, named in a few words, taken as written (staff check it); "" for anything else."""
+    said = insurer_said(text)
+    if said:
+        return said
+    text = re.sub(r"^\s*(?:it'?s|its|it is|with|thru|through)\s+", "", text or "", flags=re.IGNORECASE)
+    words = re.findall(r"[A-Za-z&'.-]+", text)
+    if 1 <= len(words) <= 3 and not re.search(r"[?\d@]", text or "") \
+            and not _NO_INSURER_NAMED.search(text or ""):
+        return " ".join(words)
+    return ""
+
+
 _SURNAME = re.compile(r"\b(?:my\s+)?(?:last|sur|family|second)\s*name(?:'s|\s+is|:)?\s+"
                       r"([A-Za-z][A-Za-z'-]+)", re.IGNORECASE)
 
@@ -535,9 +562,8 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
             updates["referral_provider"] = referral_provider(text)
     insurer = insurer_named(text)
     if insurer or re.search(r"\b(?:insurance|insurer|self[- ]?pay|cash)\b", text or "", re.I):
-        said = INSURER_SAID.search(text or "")
-        updates["insurance"] = insurer or insurance_from(text) or (
-            said.group(1).strip(" .!,") if said else None) or updates.get("insurance")
+        updates["insurance"] = insurer or insurance_from(text) or insurer_said(text) \
+            or updates.get("insurance")
         if updates["insurance"] is None:
             del updates["insurance"]
     concerns = _corrected_concerns(slots.get("concerns"), text, entities)

@@ -1350,16 +1350,16 @@ async def test_a_surname_given_with_the_contact_completes_the_name():
 def test_an_insurer_the_lookups_do_not_know_is_taken_as_written_at_once(text, insurer):
     """Two client-style tests (2026-12-07, fourth session): "Bupa" was asked for again, then
     the next answer stored whole ("its Bupa")."""
-    from actions.intake_form import _insurer_as_written
+    from bot.intake import insurer_as_written
 
-    assert _insurer_as_written(text) == insurer
+    assert insurer_as_written(text) == insurer
 
 
 @pytest.mark.parametrize("text", ["not sure", "i have insurance thru work", "no", "self pay"])
 def test_answers_that_name_no_insurer_are_not_taken_as_one(text):
-    from actions.intake_form import _insurer_as_written
+    from bot.intake import insurer_as_written
 
-    assert _insurer_as_written(text) == ""
+    assert insurer_as_written(text) == ""
 
 
 def test_a_surname_at_the_summary_keeps_the_first_name():
