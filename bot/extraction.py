@@ -591,6 +591,8 @@ def _side_said_apart(conditions: list[ConditionMention], lowered: str) -> None:
 
 #: "no pain down the legs": the pain is said not to travel
 _RADIATION_DENIED = re.compile(r"\b(?:no|not|never|without|nothing)\b|n't\b")
+
+
 def _injury_region_pain(conditions: list[ConditionMention], lexicon: Lexicon) -> list[ConditionMention]:
     """An injury in a region ("meniscus tear in my knee") is also that region's complaint,
     and so is arthritis (conditions.yml `region_complaint_too`)."""
@@ -691,7 +693,7 @@ def _a_trigger(lowered: str, start: int, end: int) -> bool:
 
 
 #: "worse when I type all day": the job makes it worse, which is no injury said.
-_AGGRAVATOR_LEAD = re.compile(r"(?:\b(?:when|while|whenever|if|after)\s+(?:i\s+|im\s+|i'm\s+)?(?:\w+\s+){0,2}$)")
+_AGGRAVATOR_LEAD = re.compile(r"\b(?:when|while|whenever|if|after)\s+(?:i\s+|im\s+|i'm\s+)?(?:\w+\s+){0,2}$")
 
 
 #: between an injury verb and its region: "rolled ankle", "jammed my pinky", "popped in my hip"

@@ -198,9 +198,9 @@ class Lexicon:
                 mended = repair.repair_word(word)
                 base = mended if mended != word and mended in table else None
                 if base is None:  # one edit from several spellings of the same thing
-                    meant = {table[c] for c in repair.candidates(word) if c in table}
-                    if len(meant) == 1:
-                        base = next(c for c in repair.candidates(word) if c in table)
+                    listed = [c for c in repair.candidates(word) if c in table]
+                    if len({table[c] for c in listed}) == 1:
+                        base = listed[0]
             if base is not None:
                 made.append((match.start(), match.end(), table[base]))
         return made
@@ -265,10 +265,10 @@ class Lexicon:
         for condition_id, (words, trouble, within) in self.said_together.items():
             if words is None or trouble is None:
                 continue
+            troubles = [t.span() for t in trouble.finditer(lowered)]
             for word in words.finditer(lowered):
-                near = [t.span() for t in trouble.finditer(lowered)
-                        if same_clause(lowered, word.span(), t.span())
-                        and words_apart(lowered, word.span(), t.span()) <= within]
+                near = [t for t in troubles if same_clause(lowered, word.span(), t)
+                        and words_apart(lowered, word.span(), t) <= within]
                 if near:
                     other = min(near, key=lambda t: words_apart(lowered, word.span(), t))
                     found.append((min(word.start(), other[0]), max(word.end(), other[1]),
