@@ -28,12 +28,15 @@ SEVERITY_NUMBER = re.compile(
 #: "seveen out of ten": a number word one typo away (bot.text.WordRepair).
 _NUMBER_REPAIR = WordRepair(NUMBER_WORDS)
 SEVERITY_LEVEL = re.compile(r"\b(?:pain|level|scale|rate it|rating|about|like|say|maybe|around|roughly|probably|prob|its|it's|solid|easily|usually|normally|mostly|typically|generally|often|sometimes|always)\s+(?:is\s+|at\s+)?(?:a\s+|an\s+)?(\d{1,2}|" + "|".join(w for w in NUMBER_WORDS if w != "one") + r")(?:ish)?\b(?![:.]\d)(?!\s*(?:day|week|month|year|min|hour|am|pm|%|yr|wk|mo|mth|time|x\b|years old|yo\b))(?!\s*(?:-|to|or)\s*\d{1,2}\s*(?:hr|hour|day|week|month|year|min|am|pm|time|x\b))")
+#: a unit of time as clients type it ("weeks", "wks", "mnths", "a couple of wees")
+_DURATION_UNIT = (r"(?:(?:day|week|wk|wek|weeek|month|mo|mnth|mnoth|monht|mth|year|yr|yaer|yer)s?"
+                  r"|wees|yearrs|yeras|yeasr|weeks?s|monthss)\b")
 DURATION = re.compile(
     r"\b(?:for\s+(?:the\s+)?(?:past|last)\s+|for\s+(?:about\s+|almost\s+|over\s+|like\s+)?|"
     r"(?:past|last|about|almost|nearly|over|like)\s+)?"
     r"(?:\d+(?:ish)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|"
     r"a (?:couple|cuple|coupl|coupla)(?: of)?|(?:couple|cuple|coupl|coupla|cpl)(?: of)?)"
-    r"\s*(?:(?:day|week|wk|wek|weeek|month|mo|mnth|mnoth|monht|mth|year|yr|yaer|yer)s?|wees|yearrs|yeras|yeasr|weeks?s|monthss)\b(?:\s+ago)?"
+    r"\s*" + _DURATION_UNIT + r"(?:\s+ago)?"
     r"|\b(?:since|sinec|snice|sicne|sinse|sence)\s+(?:my|the|last|early|late|i|about|around|january|february|march|april|may|june"
     r"|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct"
     r"|nov|dec|\d{4}|christmas|xmas|thanksgiving|easter|new year'?s?|summer|winter|spring|fall|high school|college|forever|"
@@ -340,7 +343,7 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
     present = [c for c in conditions or [] if c.status == "present"]
     matches = sorted(DURATION.finditer(lowered), key=lambda m: (not re.search(
         r"(?:\d+|\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|couple|cuple|coupl|coupla|cpl|several))"
-        r"\s+(?:(?:day|week|wk|wek|weeek|month|mo|mnth|monht|year|yr|yaer)s?|wees)\b", m.group(0)), m.start()))
+        r"\s+" + _DURATION_UNIT, m.group(0)), m.start()))
     for match in matches:
         if re.match(r"\s+old\b|\s*\)?\s*(?:pregnant|along|preg|gestation)", lowered[match.end():]) \
                 or re.search(r"(?:pre?gn?\w*|expecting)\W{0,3}$", lowered[:match.start()]):
