@@ -16,6 +16,7 @@ from bot.config import DATA_DIR
 from bot.classification import Classification, classify
 from bot.extraction import EXTRACTION_MAX_CHARS, Extraction, duration_in, extract, referral_in
 from bot.labels import describe_condition, label, labels
+from bot.lexicon import load_lexicon
 from bot.timeexpr import weeks_ago
 
 NO_INSURANCE = re.compile(r"^\s*(?:no|nope|nah|none|n|self[\s-]?pay|cash|out of pocket|no insurance|not now|no thanks?)\b", re.I)
@@ -691,9 +692,12 @@ def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) 
         old.conditions = kept
         return old.to_dict()
     sides = re.findall(r"\b(left|right|both)\b", text, re.I)
-    known_regions = {c.body_part for c in old.present()} | {c.radiates_to for c in old.present()}
-    if any(c.id == "sciatica" for c in old.present()):  # "it's the left leg" of a sciatica
-        known_regions |= {"glute", "thigh", "calf", "ankle_foot"}
+    reaches = load_lexicon().condition_reaches
+
+    def felt_in(c) -> set:  # "it's the left leg" of a sciatica: where the concern is felt
+        return {c.body_part, c.radiates_to} | reaches.get(c.id, set())
+
+    known_regions = set().union(*(felt_in(c) for c in old.present()))
     if sides and old.present() and not denied_regions and not new.present() \
             and all(m.id in known_regions for m in regions):
         # "it's the right side", "its mostly the right shoulder", "left leg" of a sciatica
@@ -702,7 +706,8 @@ def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) 
         near = sorted(regions, key=lambda m: abs(m.start - side_at))  # "neck and right shoulder"
         main = next((c for m in near for c in old.present() if m.id in (c.body_part,
                                                                        c.radiates_to)),
-                    next((c for c in old.present() if c.id == "sciatica"), old.present()[0]))
+                    next((c for m in near for c in old.present() if m.id in felt_in(c)),
+                         old.present()[0]))
         was, main.side = main.side, sides[0].lower()
         for other in old.present():  # "a pulled left hamstring": the injury is on that side too
             if other is not main and other.body_part in (None, main.body_part) \

@@ -65,6 +65,8 @@ class Lexicon:
             self.phrases[label] = self._invert({label: activities.get(label, [])})
         self.condition_body_part = {
             k: v.get("body_part") for k, v in conditions.items() if v.get("body_part")}
+        #: regions a condition is felt in besides its own ("reaches": sciatica down the leg)
+        self.condition_reaches = {k: set(v.get("reaches") or []) for k, v in conditions.items()}
         self.region_pain_condition = {
             k: v.get("pain_condition") for k, v in body_parts.items()}
         self.muscles = {normalise_text(str(k)): v for k, v in
