@@ -403,6 +403,10 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     lowered = normalise_text(text)
     mentions = _mentions(text, entities or [], lexicon)
     parts = regions.real_body_parts(lowered, mentions["body_part"], lexicon)
+    # "every joint in my body aches": the joints' pain, not the "body aches" begun inside them
+    joint_parts = [p for p in parts if normalise_text(p.text) in lexicon.joints]
+    mentions["condition"] = [c for c in mentions["condition"] if not any(
+        p.start < c.start < p.end < c.end for p in joint_parts)]
     # "joint pain in my knees": the joint word of a condition's own name is no region
     parts = [p for p in parts if not (normalise_text(p.text) in lexicon.joints and any(
         c.start <= p.start < c.end for c in mentions["condition"]))]
@@ -423,7 +427,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
                            for implied in lexicon.implied_conditions.get(normalise_text(m.text), [])]
     rules = assertion.load_rules()
     cues = rules.cues(lowered)
-    radiation = regions.radiation_spans(lowered)
+    radiation = regions.radiation_spans(lowered, parts, mentions["condition"])
     conditions: list[ConditionMention] = []
     region_pain = set(lexicon.region_pain_condition.values())
     for mention in sorted(condition_mentions, key=lambda m: m.start):
@@ -752,7 +756,8 @@ def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
             # a complaint said with a sport is that sport's injury ("my elbow aches since I
             # took up tennis", "calves sore after the marathon"), with a job an overuse injury
             mishap = label == "sport_activity" and any(
-                regions.same_sentence(lowered, start, activity.start) for start, _ in injury_words)
+                regions.same_sentence(lowered, start, activity.start)
+                for start, _ in injury_words)
             if complaint is not None or mishap:
                 made.append(ActivityInjury("condition", condition_id, activity.text, activity.start,
                                            activity.end, complaint=complaint))

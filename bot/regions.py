@@ -23,7 +23,7 @@ PRONOUN_BEFORE = re.compile(r"\b(?:it|its|it's|they|theyre|they're|that|which|bo
 # "went over on my ankle, can't put weight on it": "it" just after the pain words
 PRONOUN_AFTER = re.compile(r"\s+(?:(?:on|to|with)\s+)?(?:it|them)\b")
 # "pain in the side of my left hip": a pain word that points at the region after it
-POINTING = re.compile(r"\s+(?:in|on|at|around|behind|under|along)\s+(?:the\s+)?(?:[\w']+\s+){0,4}$")
+POINTING = re.compile(r"\s+(?:in|on|at|around|behind|under|along)\s+(?:the\s+)?(?:[\w']+\s+){0,5}$")
 # "a sharp pain that comes and goes in my knee": the words before the region point at it
 POINTING_AT_THE_END = re.compile(r"\b(?:in|on|at|around|behind|under|along|inside|within)\s+"
                                  r"(?:the\s+|my\s+|both\s+)?(?:(?:left|right|upper|lower|"
@@ -95,8 +95,11 @@ def real_body_parts(lowered: str, parts: list[Mention],
         and not any(s <= p.start < e for s, e in elsewhere)]
 
 
-def radiation_spans(lowered: str) -> list[tuple[int, int]]:
-    return [m.span() for m in RADIATION.finditer(lowered)]
+def radiation_spans(lowered: str, parts: list[Mention], conditions: list[Mention]) -> list[tuple[int, int]]:
+    """Pain travelling from a place named before it; with none named ("pain going down my
+    leg") the place it goes to is where it is felt."""
+    first = min((m.start for m in list(parts) + list(conditions)), default=len(lowered))
+    return [m.span() for m in RADIATION.finditer(lowered) if first < m.start()]
 
 
 def region_conditions(text: str, lowered: str, parts: list[Mention], conditions: list[Mention],
@@ -104,7 +107,7 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
                       tight: list[tuple[int, int]] = ()) -> list[RegionPain]:
     """Region + pain word (or a 0-10 rating) in one clause -> that region's pain condition;
     `tight` words count too, except for the whole body ("tight all over" is tension)."""
-    radiation = radiation_spans(lowered)
+    radiation = radiation_spans(lowered, parts, conditions)
     parts = [p for p in parts if not any(s <= p.start < e for s, e in radiation)]
     tight = set(tight) - set(pains)  # "pulled" is a pain word and a tightness word: pain
     # a pain word inside a condition's own words ("pinched nerve") is that condition's

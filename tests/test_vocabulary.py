@@ -429,3 +429,35 @@ def test_mistyped_years_and_since_found_by_the_simulator():
     """Seed 12: "for two yearrs", "sinec xmas"."""
     assert extract("worse when I lift my kids and for two yearrs").duration == "for two yearrs"
     assert extract("sinec xmas and around 8/10 most days").duration.startswith("sinec xmas")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I can barely move after the game", "sports_injury"),
+    ("i twisted something at training", "sports_injury"),
+    ("I have a muscle pull", "sports_injury"),
+    ("i cant walk properly since the game", "sports_injury"),
+    ("my knees creak", "knee_pain"),
+    ("my shoulder is not working right", "shoulder_pain"),
+    ("my lower limbs are painful", "muscle_pain"),
+    ("every joint in my body aches", "joint_pain"),
+    ("i have a pain on my right side of my back", "back_pain"),
+    ("i have not been able to sleep well", "insomnia"),
+    ("sleep is a problem", "insomnia"),
+])
+def test_fifth_round_words(text, expected):
+    """Probes written this session: trouble after a game or training with no region, a joint
+    that creaks or is not working right, limbs, sleep said as a problem."""
+    assert expected in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text, region", [("i have pain going down my leg", "thigh"),
+                                          ("pain going down my arm", "arm")])
+def test_pain_that_travels_from_nowhere_named_is_where_it_goes(text, region):
+    assert ("muscle_pain", region) in present(text)
+
+
+@pytest.mark.parametrize("text", ["my muscles ache all over after the gym",
+                                  "looking to improve range of motion for climbing",
+                                  "My ear is aching since I went swimming."])
+def test_soreness_after_exercise_or_a_goal_with_a_sport_is_no_injury(text):
+    assert "sports_injury" not in {c for c, _ in present(text)}
