@@ -395,3 +395,16 @@ def test_a_stiff_shoulder_is_no_stroke(text):
 def test_he_takes_eliquis_is_a_blood_thinner_when_booking_for_him():
     assert "blood_thinners" in screen(
         "booking for my dad, hes 78 with parkinsons and he takes eliquis").cautions
+
+
+@pytest.mark.parametrize("text", ["I feel a pain in my heart and my left arm is numb",
+                                  "a sharp pain in my heart"])
+def test_pain_in_the_heart_is_chest_pain(text):
+    """Found by this session's own probes: "heart" with a pain word pointing at it, or with
+    an arm's numbness, was no chest pain."""
+    assert "chest_pain" in screen(text).red_flags
+
+
+def test_a_broken_heart_is_no_chest_pain():
+    assert "chest_pain" not in screen(
+        "my heart is broken after the divorce and my shoulders ache").red_flags
