@@ -52,7 +52,9 @@ class Lexicon:
         conditions = conditions_file.get("conditions", {})
         body_parts = body_parts_file.get("body_parts", {})
         self.phrases: dict[str, dict[str, str]] = {
-            "condition": self._invert({k: v.get("phrases", []) for k, v in conditions.items()}),
+            "condition": self._invert({k: list(v.get("phrases", []))
+                                       + list(v.get("said_without_its_region", []))
+                                       for k, v in conditions.items()}),
             "body_part": self._invert({k: v.get("phrases", []) for k, v in body_parts.items()}),
             "side": self._invert(self._load("sides.yml").get("sides", {})),
             "goal": self._invert(
@@ -63,6 +65,9 @@ class Lexicon:
         activities = self._load("activities.yml")
         for label in ("sport_activity", "work_activity"):
             self.phrases[label] = self._invert({label: activities.get(label, [])})
+        #: phrases that count only where no region is named ("can't reach the top shelf")
+        self.said_without_a_region = {normalise_text(str(p)) for v in conditions.values()
+                                      for p in v.get("said_without_its_region", [])}
         self.condition_body_part = {
             k: v.get("body_part") for k, v in conditions.items() if v.get("body_part")}
         #: regions a condition is felt in besides its own ("reaches": sciatica down the leg)

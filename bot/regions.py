@@ -28,6 +28,9 @@ POINTING = re.compile(r"\s+(?:in|on|at|around|behind|under|along)\s+(?:the\s+)?(
 POINTING_AT_THE_END = re.compile(r"\b(?:in|on|at|around|behind|under|along|inside|within)\s+"
                                  r"(?:the\s+|my\s+|both\s+)?(?:(?:left|right|upper|lower|"
                                  r"whole|entire|lft|rt)\s+)?$")
+# "a crunching noise like cornflakes when I roll my neck": the region moved, where no other
+# region is named before the pain ("pain behind the knee when I straighten my leg")
+WHEN_I_MOVE_IT = re.compile(r"\bwhen\s+i\s+[\w']+\s+(?:my|the)\s+$")
 # "get back to training", "it's back": the adverb, not the body part
 NOT_THE_BACK_BEFORE = re.compile(
     r"\b(?:get|gets|got|getting|come|comes|came|coming|go|goes|going|went|be|been|is|was|"
@@ -199,7 +202,10 @@ def _reaches(lowered: str, part: Mention, pain: tuple[int, int], parts: list[Men
     gap = lowered[pain[1]:part.start]
     return part.end <= pain[0] or bool(POINTING.match(gap + " ")) \
         or bool(POINTING.fullmatch(" " + gap.strip() + " ")) \
-        or (bool(POINTING_AT_THE_END.search(gap)) and not RADIATION_WORDS.search(gap))
+        or (bool(POINTING_AT_THE_END.search(gap)) and not RADIATION_WORDS.search(gap)) \
+        or (bool(WHEN_I_MOVE_IT.search(gap)) and not any(
+            other.end <= pain[0] and same_clause(lowered, (other.start, other.end), pain)
+            for other in parts))
 
 
 def _share_across_lists(lowered: str, parts: list[Mention], painful: dict) -> None:
