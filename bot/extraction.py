@@ -403,6 +403,9 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     lowered = normalise_text(text)
     mentions = _mentions(text, entities or [], lexicon)
     parts = regions.real_body_parts(lowered, mentions["body_part"], lexicon)
+    if not parts and not mentions["condition"]:  # "it kills me going down stairs": what
+        # is done points at the region (not "pulled something reaching for the top shelf")
+        parts = [replace(m, label="body_part") for m in lexicon.scan(text, "region_stand_in")]
     # "every joint in my body aches": the joints' pain, not the "body aches" begun inside them
     joint_parts = [p for p in parts if normalise_text(p.text) in lexicon.joints]
     mentions["condition"] = [c for c in mentions["condition"] if not any(

@@ -78,6 +78,8 @@ class Lexicon:
                         (body_parts_file.get("muscles") or {}).items()}
         self.joints = {normalise_text(str(k)): v for k, v in
                        (body_parts_file.get("joints") or {}).items()}
+        self.phrases["region_stand_in"] = self._invert_mapping(
+            body_parts_file.get("stand_ins_where_no_region_is_named") or {})
         for phrase, region in {**self.muscles, **self.joints}.items():
             self.phrases["body_part"].setdefault(phrase, region)
         self.implied_conditions = {
@@ -132,6 +134,10 @@ class Lexicon:
         if not path.exists():
             return {}
         return read_yaml(path) or {}
+
+    @staticmethod
+    def _invert_mapping(table: dict) -> dict[str, str]:
+        return {normalise_text(str(phrase)): str(region) for phrase, region in table.items()}
 
     @staticmethod
     def _invert(table: dict) -> dict[str, str]:

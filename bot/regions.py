@@ -30,7 +30,10 @@ POINTING_AT_THE_END = re.compile(r"\b(?:in|on|at|around|behind|under|along|insid
                                  r"whole|entire|lft|rt)\s+)?$")
 # "a crunching noise like cornflakes when I roll my neck": the region moved, where no other
 # region is named before the pain ("pain behind the knee when I straighten my leg")
-WHEN_I_MOVE_IT = re.compile(r"\bwhen\s+i\s+[\w']+\s+(?:my|the)\s+$")
+WHEN_I_MOVE_IT = re.compile(
+    r"\b(?:when|whenever|every\s+time|each\s+time)\s+i(?:'m)?\s+[\w']+\s+(?:(?:up|down|on)\s+)?"
+    r"(?:(?:my|the)\s+)?$|\b(?:go|going|went|walk|walking|climb|climbing|come|coming)\s+"
+    r"(?:up|down)\s+(?:the\s+)?$")
 # "get back to training", "it's back": the adverb, not the body part
 NOT_THE_BACK_BEFORE = re.compile(
     r"\b(?:get|gets|got|getting|come|comes|came|coming|go|goes|going|went|be|been|is|was|"

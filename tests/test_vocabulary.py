@@ -493,3 +493,21 @@ def test_sixth_round_words(text, expected):
 def test_a_region_moved_is_not_the_site_where_another_is_named_first():
     assert "muscle_pain" not in {c for c, _ in present(
         "ache behind the knee, feels tight like a rope when i straighten my leg")}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("it hurts every time I go down the stairs", "knee_pain"),
+    ("squats kill me", "knee_pain"),
+    ("it hurts to chew", "tmj"),
+    ("typing hurts after an hour", "joint_pain"),
+    ("the first steps in the morning are so painful", "foot_pain"),
+])
+def test_what_is_done_points_at_the_region_where_none_is_named(text, expected):
+    assert expected in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text", ["stairs are fine", "my hip hurts going down the stairs",
+                                  "I pulled something in my side reaching up to the top shelf"])
+def test_what_is_done_names_no_region_beside_a_named_one_or_without_pain(text):
+    found = {c for c, _ in present(text)}
+    assert "knee_pain" not in found and "shoulder_pain" not in found
