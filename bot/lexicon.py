@@ -243,8 +243,12 @@ class Lexicon:
                 if not any(o_s <= s < o_e for o_s, o_e in other_sense)]
 
     def not_massage_site_spans(self, text: str) -> list[tuple[int, int]]:
-        """Places no massage treats ("sore throat", "my dog is limping")."""
-        return self._word_list_spans("not_massage", text)
+        """Places no massage treats ("sore throat", "my dog is limping"), but not one in a
+        pain word's simile ("like a toothache in my knee")."""
+        similes = [span for span in self._word_list_spans("pain", text)
+                   if normalise_text(text[span[0]:span[1]]).startswith("like ")]
+        return [(s, e) for s, e in self._word_list_spans("not_massage", text)
+                if not any(a <= s < b for a, b in similes)]
 
     def tightness_word_spans(self, text: str) -> list[tuple[int, int]]:
         """Where the text says tight, tense or knotted ("tight hips" is a hip complaint)."""

@@ -23,7 +23,7 @@ PRONOUN_BEFORE = re.compile(r"\b(?:it|its|it's|they|theyre|they're|that|which|bo
 # "went over on my ankle, can't put weight on it": "it" just after the pain words
 PRONOUN_AFTER = re.compile(r"\s+(?:(?:on|to|with)\s+)?(?:it|them)\b")
 # "pain in the side of my left hip": a pain word that points at the region after it
-POINTING = re.compile(r"\s+(?:in|on|at|around|behind|under|along)\s+(?:the\s+)?(?:[\w']+\s+){0,5}$")
+POINTING = re.compile(r"\s+(?:in|on|at|around|behind|under|along|across)\s+(?:the\s+)?(?:[\w']+\s+){0,5}$")
 # "a sharp pain that comes and goes in my knee": the words before the region point at it
 POINTING_AT_THE_END = re.compile(r"\b(?:in|on|at|around|behind|under|along|inside|within)\s+"
                                  r"(?:the\s+|my\s+|both\s+)?(?:(?:left|right|upper|lower|"
