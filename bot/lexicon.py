@@ -34,11 +34,47 @@ class Mention:
 
 
 
+#: A negation written any of the ways people write it: a phrase listed with "can't" also
+#: matches "cant", "cannot" and "can not" ("I cannot move my neck").
+_NEGATIONS = {"can't": ("can't", "cant", "cannot", "can not"),
+              "won't": ("won't", "wont", "will not"),
+              "don't": ("don't", "dont", "do not"),
+              "doesn't": ("doesn't", "doesnt", "does not"),
+              "couldn't": ("couldn't", "couldnt", "could not"),
+              "isn't": ("isn't", "isnt", "is not"),
+              "haven't": ("haven't", "havent", "have not")}
+_NEGATION_OF = {form: key for key, forms in _NEGATIONS.items() for form in forms
+                if " " not in form}
+_NEGATION_WORD = re.compile(r"(?<![\w'])(?:" + "|".join(
+    re.escape(f) for f in sorted(_NEGATION_OF, key=len, reverse=True)) + r")(?![\w'])")
+_NEGATION_TEXT = re.compile(r"(?<![\w'])(?:" + "|".join(sorted(
+    (re.escape(f).replace(r"\ ", r"\s+") for forms in _NEGATIONS.values() for f in forms),
+    key=len, reverse=True)) + r")(?![\w'])")
+
+
+def _any_negation(escaped: str) -> str:
+    def forms(match: re.Match) -> str:
+        key = _NEGATION_OF[match.group(0)]
+        return "(?:" + "|".join(re.escape(f).replace(r"\ ", r"[\s\-]+")
+                                for f in _NEGATIONS[key]) + ")"
+    return _NEGATION_WORD.sub(forms, escaped)
+
+
+def negation_spellings(phrase: str) -> tuple[str, ...]:
+    """The phrase with its negations written as "can't" and as "cant": the spellings the
+    lookup tables list ("i cannot move" -> "i can't move", "i cant move")."""
+    def key(match: re.Match) -> str:
+        return next(k for k, forms in _NEGATIONS.items()
+                    if re.sub(r"\s+", " ", match.group(0)) in forms)
+    with_apostrophe = _NEGATION_TEXT.sub(key, phrase)
+    return with_apostrophe, with_apostrophe.replace("'t", "t")
+
+
 def _phrase_regex(phrases) -> re.Pattern | None:
     ordered = sorted({p for p in phrases if p}, key=len, reverse=True)
     if not ordered:
         return None
-    body = "|".join(re.escape(p).replace(r"\ ", r"[\s\-]+") for p in ordered)
+    body = "|".join(_any_negation(re.escape(p).replace(r"\ ", r"[\s\-]+")) for p in ordered)
     return re.compile(rf"(?<![\w])(?:{body})(?![\w])")
 
 
@@ -178,7 +214,8 @@ class Lexicon:
         found = []
         for match in regex.finditer(lowered):
             phrase = re.sub(r"[\s\-]+", " ", match.group(0))
-            canonical = table.get(phrase) or table.get(match.group(0))
+            canonical = table.get(phrase) or table.get(match.group(0)) or next(
+                (table[f] for f in negation_spellings(phrase) if f in table), None)
             if canonical is None:
                 canonical = self.normalise(label, phrase)
             if canonical:

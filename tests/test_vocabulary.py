@@ -511,3 +511,21 @@ def test_what_is_done_points_at_the_region_where_none_is_named(text, expected):
 def test_what_is_done_names_no_region_beside_a_named_one_or_without_pain(text):
     found = {c for c, _ in present(text)}
     assert "knee_pain" not in found and "shoulder_pain" not in found
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I cannot move my neck", "neck_pain"),
+    ("i can not bend my knee", "knee_pain"),
+    ("my shoulder feels strange", "shoulder_pain"),
+    ("my back is in bad shape", "back_pain"),
+    ("I have pain in my body joints", "joint_pain"),
+])
+def test_negations_written_any_way_and_short_crowd_phrases(text, expected):
+    """A phrase listed with "can't" also matches "cannot" and "can not" (bot.lexicon)."""
+    assert expected in {c for c, _ in present(text)}
+
+
+def test_a_negation_spelled_out_finds_the_listed_phrase():
+    from bot.lexicon import negation_spellings
+    assert negation_spellings("i cannot move") == ("i can't move", "i cant move")
+    assert negation_spellings("it will not bend") == ("it won't bend", "it wont bend")
