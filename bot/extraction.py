@@ -407,13 +407,13 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         # is done points at the region (not "pulled something reaching for the top shelf")
         parts = [replace(m, label="body_part") for m in lexicon.scan(text, "region_stand_in")]
     # "every joint in my body aches": the joints' pain, not the "body aches" begun inside them
-    joint_parts = [p for p in parts if normalise_text(p.text) in lexicon.joints]
+    joint_parts = [p for p in parts if lexicon.listed_as(p.text, lexicon.joints)]
     mentions["condition"] = [c for c in mentions["condition"] if not any(
         p.start < c.start < p.end < c.end for p in joint_parts)
         and not (normalise_text(c.text) in lexicon.said_without_a_region and any(
             not (c.start <= p.start < c.end) for p in parts))]
     # "joint pain in my knees": the joint word of a condition's own name is no region
-    parts = [p for p in parts if not (normalise_text(p.text) in lexicon.joints and any(
+    parts = [p for p in parts if not (lexicon.listed_as(p.text, lexicon.joints) and any(
         c.start <= p.start < c.end for c in mentions["condition"]))]
     pains = sorted(lexicon.pain_word_spans(text)
                    + [m.span() for m in SEVERITY_NUMBER.finditer(lowered)])

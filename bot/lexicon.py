@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.config import LOOKUPS_DIR
 from bot.practice_data import KeepLastGood, read_yaml
-from bot.text import normalise_text
+from bot.text import english_words, normalise_text
 
 LABELS = ("condition", "body_part", "side", "goal", "aggravator", "sport_activity",
           "work_activity")
@@ -228,6 +228,19 @@ class Lexicon:
             found.sort(key=lambda m: m.start)
         return found
 
+    def listed_as(self, words: str, table: dict) -> bool:
+        """Whether a region's words, as the client typed them, are in `table` (joints or
+        muscles): "jionts" and "hamstrngs" are, as "joints" and "hamstrings" are."""
+        lowered = normalise_text(words)
+        if lowered in table or (lowered.endswith("s") and lowered[:-1] in table):
+            return True
+        if " " in lowered:
+            return False
+        repair = _word_repair(tuple(sorted(self._single_words["body_part"])))
+        return repair.repair_word(lowered) in table or any(
+            c in table for c in repair.candidates(lowered)) or any(
+            w in table for w in _swaps(lowered))
+
     def _word_variants(self, lowered: str, kind: str, taken: list[tuple[int, int]]):
         """(start, end, canonical) of words that are a listed one-word name in another form:
         a plural or -s form ("hamstrungs" aside, "elbows", "aches") or one typo away
@@ -244,6 +257,9 @@ class Lexicon:
                 continue
             base = next((w for w in (word[:-1], word[:-2]) if word.endswith("s") and w in table),
                         None)
+            if base is None and len(word) == 4 and word not in english_words():
+                # two letters swapped in a short name: "nekc", "bakc"
+                base = next((w for w in _swaps(word) if w in table), None)
             if base is None and len(word) >= 5:
                 mended = repair.repair_word(word)
                 base = mended if mended != word and mended in table else None
@@ -351,6 +367,10 @@ class Lexicon:
 
 
 _WORD = re.compile(r"[a-z]+")
+
+
+def _swaps(word: str) -> list[str]:
+    return [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1)]
 
 
 @lru_cache(maxsize=8)

@@ -144,9 +144,9 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
     for index, pain in sorted(painful.items()):
         part = parts[index]
         condition_id = lexicon.region_pain_condition.get(part.id)
-        if normalise_text(part.text) in lexicon.muscles:
+        if lexicon.listed_as(part.text, lexicon.muscles):
             condition_id = "muscle_pain"
-        elif normalise_text(part.text) in lexicon.joints:
+        elif lexicon.listed_as(part.text, lexicon.joints):
             condition_id = "joint_pain"
         if not condition_id or _covered(part, pain, condition_id, conditions):
             continue

@@ -529,3 +529,18 @@ def test_a_negation_spelled_out_finds_the_listed_phrase():
     from bot.lexicon import negation_spellings
     assert negation_spellings("i cannot move") == ("i can't move", "i cant move")
     assert negation_spellings("it will not bend") == ("it won't bend", "it wont bend")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("my jionts hurts", "joint_pain"),
+    ("my nekc is sore", "neck_pain"),
+    ("I've got a bad elbow", "joint_pain"),
+    ("i have leg problems", "muscle_pain"),
+    ("I fell down while playing", "sports_injury"),
+    ("I was hit by the ball", "sports_injury"),
+    ("I fell off my horse", "sports_injury"),
+])
+def test_typed_fast_and_injuries_at_play(text, expected):
+    """A grid of short crowd phrases written this session: a swapped pair of letters in a
+    region's name, "a bad X", "X problems", an injury while playing or from a ball."""
+    assert expected in {c for c, _ in present(text)}
