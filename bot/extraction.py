@@ -410,8 +410,10 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     joint_parts = [p for p in parts if lexicon.listed_as(p.text, lexicon.joints)]
     mentions["condition"] = [c for c in mentions["condition"] if not any(
         p.start < c.start < p.end < c.end for p in joint_parts)
-        and not (normalise_text(c.text) in lexicon.said_without_a_region and any(
-            not (c.start <= p.start < c.end) for p in parts))]
+        and not (lexicon.only_without_a_region(c.text) and (any(
+            not (c.start <= p.start < c.end) for p in parts) or any(  # "stomach cramps"
+            regions.same_sentence(lowered, c.start, s) for s, _ in
+            lexicon.not_massage_site_spans(text))))]
     # "joint pain in my knees": the joint word of a condition's own name is no region
     parts = [p for p in parts if not (lexicon.listed_as(p.text, lexicon.joints) and any(
         c.start <= p.start < c.end for c in mentions["condition"]))]

@@ -228,6 +228,18 @@ class Lexicon:
             found.sort(key=lambda m: m.start)
         return found
 
+    def only_without_a_region(self, words: str) -> bool:
+        """Whether a condition's words are what a region will not do, said without it
+        (conditions.yml `said_without_its_region`), also as typed: "crampy" as "cramps"."""
+        lowered = normalise_text(words)
+        if lowered in self.said_without_a_region:
+            return True
+        if " " in lowered:
+            return False
+        repair = _word_repair(tuple(sorted(self._single_words["condition"])))
+        return any(w in self.said_without_a_region for w in
+                   [repair.repair_word(lowered), lowered[:-1], *repair.candidates(lowered)])
+
     def listed_as(self, words: str, table: dict) -> bool:
         """Whether a region's words, as the client typed them, are in `table` (joints or
         muscles): "jionts" and "hamstrngs" are, as "joints" and "hamstrings" are."""

@@ -124,7 +124,9 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
     for index, part in enumerate(parts):
         near = [p for p in pains if same_clause(lowered, (part.start, part.end), p)
                 and not (part.id == "whole_body" and (
-                    p in tight or lowered[p[0]:p[1]] in lexicon.not_whole_body_pain))
+                    p in tight or (lowered[p[0]:p[1]] in lexicon.not_whole_body_pain
+                                   # "my muscles feel weak" is the muscles' complaint
+                                   and "muscle" not in part.text.lower())))
                 and (words_apart(lowered, (part.start, part.end), p) <= 4
                      or _reaches(lowered, part, p, parts))
                 ]

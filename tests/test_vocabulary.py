@@ -544,3 +544,22 @@ def test_typed_fast_and_injuries_at_play(text, expected):
     """A grid of short crowd phrases written this session: a swapped pair of letters in a
     region's name, "a bad X", "X problems", an injury while playing or from a ball."""
     assert expected in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I have a cramp", "muscle_pain"),
+    ("I'm so sore today", "muscle_pain"),
+    ("my muscles feel weak", "muscle_pain"),
+    ("my legs are tired", "muscle_pain"),
+    ("there is heat in my knee", "knee_pain"),
+    ("I feel an electric shock in my elbow", "joint_pain"),
+    ("my neck is crooked", "neck_pain"),
+])
+def test_sensations_and_soreness_said_of_no_place(text, expected):
+    assert expected in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text", ["I have period cramps", "stomach ache after I eat, bloated and crampy",
+                                  "my whole body feels tired and weak"])
+def test_cramps_of_the_stomach_and_a_tired_body_are_no_muscle_pain(text):
+    assert "muscle_pain" not in {c for c, _ in present(text)}
