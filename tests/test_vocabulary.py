@@ -563,3 +563,13 @@ def test_sensations_and_soreness_said_of_no_place(text, expected):
                                   "my whole body feels tired and weak"])
 def test_cramps_of_the_stomach_and_a_tired_body_are_no_muscle_pain(text):
     assert "muscle_pain" not in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I had a bad tackle", "sports_injury"),
+    ("I got taken out in the game", "sports_injury"),
+    ("I have a dead leg", "sports_injury"),
+    ("I think I overexerted myself", "muscle_pain"),
+])
+def test_sport_and_strain_in_players_words(text, expected):
+    assert expected in {c for c, _ in present(text)}
