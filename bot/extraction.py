@@ -388,7 +388,8 @@ def _referral(lowered: str) -> bool | None:
 
 
 def extract(text: str, entities: list[dict] | None = None, intent: str | None = None,
-            lexicon: Lexicon | None = None, picking_a_treatment: bool = False) -> Extraction:
+            lexicon: Lexicon | None = None, picking_a_treatment: bool = False,
+            regions_by_what_is_done: bool = True) -> Extraction:
     """Everything one message says about the client's concerns (its first
     EXTRACTION_MAX_CHARS characters: longer messages are asked to be shortened, and the
     region and assertion rules are not linear in the length; the safety screen reads all).
@@ -403,17 +404,26 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
     lowered = normalise_text(text)
     mentions = _mentions(text, entities or [], lexicon)
     parts = regions.real_body_parts(lowered, mentions["body_part"], lexicon)
-    if not parts and not mentions["condition"]:  # "it kills me going down stairs": what
-        # is done points at the region (not "pulled something reaching for the top shelf")
+    # "it kills me going down stairs": what is done points at the region (not "pulled
+    # something reaching for the top shelf"); `regions_by_what_is_done` is False once a
+    # complaint is known: then it is what aggravates it (so for conditions.yml
+    # `said_without_its_region` too)
+    if regions_by_what_is_done and not parts and not mentions["condition"]:
         parts = [replace(m, label="body_part") for m in lexicon.scan(text, "region_stand_in")]
     # "every joint in my body aches": the joints' pain, not the "body aches" begun inside them
     joint_parts = [p for p in parts if lexicon.listed_as(p.text, lexicon.joints)]
+    elsewhere = lexicon.not_massage_site_spans(text)
+
+    def said_where_no_region_is(c: Mention) -> bool:
+        """"can't reach the top shelf" counts where nothing names a region or another place
+        ("stomach cramps") and no complaint is known yet."""
+        return regions_by_what_is_done and not any(
+            not (c.start <= p.start < c.end) for p in parts) and not any(
+            regions.same_sentence(lowered, c.start, s) for s, _ in elsewhere)
+
     mentions["condition"] = [c for c in mentions["condition"] if not any(
         p.start < c.start < p.end < c.end for p in joint_parts)
-        and not (lexicon.only_without_a_region(c.text) and (any(
-            not (c.start <= p.start < c.end) for p in parts) or any(  # "stomach cramps"
-            regions.same_sentence(lowered, c.start, s) for s, _ in
-            lexicon.not_massage_site_spans(text))))]
+        and (not lexicon.only_without_a_region(c.text) or said_where_no_region_is(c))]
     # "joint pain in my knees": the joint word of a condition's own name is no region
     parts = [p for p in parts if not (lexicon.listed_as(p.text, lexicon.joints) and any(
         c.start <= p.start < c.end for c in mentions["condition"]))]

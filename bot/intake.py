@@ -71,7 +71,11 @@ def update_concerns(previous: dict | None, text: str, entities: list[dict],
     False for answers to other questions (times, referral, safety), which set no rating or
     time unless they name a complaint; `a_question`: the message asks rather than answers
     (bot.turns.answers_the_question), so only the concerns and goals said with it count."""
-    found = extract(text, entities, intent, picking_a_treatment=picking_a_treatment)
+    # once a complaint is known, "reaching overhead makes it worse" is what aggravates it,
+    # not the shoulder
+    known = bool(previous and Extraction.from_dict(previous).conditions)
+    found = extract(text, entities, intent, picking_a_treatment=picking_a_treatment,
+                    regions_by_what_is_done=not known)
     if a_question:
         # "what's medical massage?", "do I need a referral?" is no wish for a kind and no
         # referral; only a concern said with it counts ("...I have sciatica")

@@ -1390,3 +1390,16 @@ def test_the_leg_of_a_sciatica_corrected_at_the_summary_is_its_side():
     updates = correction_updates({"concerns": said.to_dict()}, "sorry, it's the left leg", [])
     assert [(c.id, c.side) for c in Extraction.from_dict(updates["concerns"]).present()] == [
         ("sciatica", "left")]
+
+
+def test_an_activity_after_the_complaint_is_its_aggravator_not_a_region():
+    """Simulator, seed 14: "reaching overhead makes it worse" after fibromyalgia added shoulder
+    pain, "flares up when I look down at my phone" after plantar fasciitis neck pain."""
+    from bot.intake import update_concerns
+
+    first = update_concerns(None, "my fibromyalgia has been flaring", [], "describe_symptoms")
+    later = update_concerns(first.to_dict(), "reaching overhead makes it worse. around 9/10",
+                            [], "inform", asked_severity=True)
+    assert [c.id for c in later.present()] == ["fibromyalgia"]
+    alone = update_concerns(None, "reaching overhead is agony", [], "describe_symptoms")
+    assert "shoulder_pain" in [c.id for c in alone.present()]
