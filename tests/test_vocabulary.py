@@ -573,3 +573,22 @@ def test_cramps_of_the_stomach_and_a_tired_body_are_no_muscle_pain(text):
 ])
 def test_sport_and_strain_in_players_words(text, expected):
     assert expected in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("lying in bed for hours staring at the ceiling", "insomnia"),
+    ("clock says 4am and im still up", "insomnia"),
+    ("turning to check my blind spot kills me", "neck_pain"),
+    ("sharp stab when i pivot", "knee_pain"),
+    ("took a cleat to the shin during the game", "sports_injury"),
+    ("my leg hinge feels rusty", "knee_pain"),
+])
+def test_quick_casual_phrases(text, expected):
+    assert expected in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text, absent", [("threw up all night, food poisoning i think", "insomnia"),
+                                          ("my cat keeps waking me up at 5am, how do i stop her", "insomnia"),
+                                          ("I can't straighten my leg all the way because my hamstring is tight", "knee_pain")])
+def test_quick_casual_phrases_that_are_not_more(text, absent):
+    assert absent not in {c for c, _ in present(text)}
