@@ -37,7 +37,7 @@ DURATION = re.compile(
     r"(?:\d+(?:ish)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|"
     r"a (?:couple|cuple|coupl|coupla)(?: of)?|(?:couple|cuple|coupl|coupla|cpl)(?: of)?)"
     r"\s*" + _DURATION_UNIT + r"(?:\s+ago)?"
-    r"|\b(?:since|sinec|snice|sicne|sinse|sence)\s+(?:my|the|last|early|late|i|about|around|january|february|march|april|may|june"
+    r"|\b(?:since|sinec|snice|sicne|sinse|sence|sice|snce|scince|sinc)\s+(?:my|the|last|early|late|i|about|around|january|february|march|april|may|june"
     r"|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct"
     r"|nov|dec|\d{4}|christmas|xmas|thanksgiving|easter|new year'?s?|summer|winter|spring|fall|high school|college|forever|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun|"
@@ -469,6 +469,11 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
                 side=_side_for(mention, region_part, mentions["side"], lowered),
                 start=mention.start, end=mention.end)
             found = RADIATION.search(lowered, mention.end)
+            # "TMJ and also sciatica down my right leg": the pain that travels is the nearest
+            # concern's before it, not the jaw's
+            if found and any(o is not mention and mention.end <= o.start < found.start()
+                             for o in condition_mentions):
+                found = None
             if found and regions.same_sentence(lowered, mention.end, found.start()) \
                     and regions.words_apart(lowered, (mention.start, mention.end), found.span()) <= 12 \
                     and not _RADIATION_DENIED.search(lowered, max(mention.end, found.start() - 30),

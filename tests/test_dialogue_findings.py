@@ -1403,3 +1403,23 @@ def test_an_activity_after_the_complaint_is_its_aggravator_not_a_region():
     assert [c.id for c in later.present()] == ["fibromyalgia"]
     alone = update_concerns(None, "reaching overhead is agony", [], "describe_symptoms")
     assert "shoulder_pain" in [c.id for c in alone.present()]
+
+
+def test_pain_down_the_leg_belongs_to_the_concern_just_before_it():
+    """Simulator, seed 15: "I have TMJ and also sciatica down my right leg" gave the jaw the
+    right side and the leg, so "sorry, it's the left leg" at the summary changed the jaw."""
+    from bot.intake import _corrected_concerns, update_concerns
+
+    said = update_concerns(None, "I have TMJ and also sciatica down my right leg", [],
+                           "describe_symptoms")
+    assert [(c.id, c.side, c.radiates_to) for c in said.conditions] == [
+        ("tmj", None, None), ("sciatica", "right", "thigh")]
+    corrected = _corrected_concerns(said.to_dict(), "sorry, it's the left leg", [])
+    assert [(c["id"], c["side"]) for c in corrected["conditions"]] == [
+        ("tmj", None), ("sciatica", "left")]
+
+
+def test_since_mistyped_as_sice_found_by_the_simulator():
+    from bot.extraction import extract
+
+    assert extract("sice christmas. around 6/10 most days").duration == "sice christmas"
