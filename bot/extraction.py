@@ -739,6 +739,7 @@ def _injured_regions(text: str, lowered: str, parts: list[Mention], conditions: 
         if any(c.id == "sports_injury" and c.start <= start < c.end for c in conditions):
             continue
         part = next((p for p in parts if p.start > end and p.start - end <= 24
+                     and p.id != "whole_body"  # "my joints hurt all over"
                      and _INJURED_REGION_GAP.fullmatch(lowered, end, p.start)), None)
         if part is not None:
             made.append(Mention("condition", "sports_injury", text[start:part.end], start, part.end))
