@@ -592,3 +592,7 @@ def test_quick_casual_phrases(text, expected):
                                           ("I can't straighten my leg all the way because my hamstring is tight", "knee_pain")])
 def test_quick_casual_phrases_that_are_not_more(text, absent):
     assert absent not in {c for c, _ in present(text)}
+
+
+def test_a_fall_had_is_the_cause_not_a_pain_that_is_over():
+    assert ("joint_pain", "wrist_hand") in present("I had a fall and my wrist hurts")
