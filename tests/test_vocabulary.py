@@ -596,3 +596,17 @@ def test_quick_casual_phrases_that_are_not_more(text, absent):
 
 def test_a_fall_had_is_the_cause_not_a_pain_that_is_over():
     assert ("joint_pain", "wrist_hand") in present("I had a fall and my wrist hurts")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("searing pain in my neck", "neck_pain"),
+    ("my knee is excruciating", "knee_pain"),
+    ("I have a piercing feeling in my shoulder", "shoulder_pain"),
+])
+def test_the_mcgill_pain_words(text, expected):
+    assert expected in {c for c, _ in present(text)}
+
+
+def test_not_cutting_it_is_no_pain():
+    assert "muscle_pain" not in {c for c, _ in present(
+        "foam rolling my IT band isnt cutting it")}
