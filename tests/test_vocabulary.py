@@ -610,3 +610,7 @@ def test_the_mcgill_pain_words(text, expected):
 def test_not_cutting_it_is_no_pain():
     assert "muscle_pain" not in {c for c, _ in present(
         "foam rolling my IT band isnt cutting it")}
+
+
+def test_what_could_be_the_reason_for_my_pain_is_the_client_s_own():
+    assert ("back_pain", "lower_back") in present("What could be the reason for pain in my lower back?")
