@@ -614,3 +614,20 @@ def test_not_cutting_it_is_no_pain():
 
 def test_what_could_be_the_reason_for_my_pain_is_the_client_s_own():
     assert ("back_pain", "lower_back") in present("What could be the reason for pain in my lower back?")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("my knee is giving me problem since last week", "knee_pain"),
+    ("i have neck trouble since yesterday morning", "neck_pain"),
+    ("Every morning my neck is rigid as a board.", "neck_pain"),
+    ("Standing all day at the till is murder on my feet.", "foot_pain"),
+    ("My back spasmed during a deadlift at the gym.", "sports_injury"),
+])
+def test_words_instead_of_pain(text, expected):
+    """A helper's phrases written to avoid hurt, pain, ache, sore, stiff and tight."""
+    assert expected in {c for c, _ in present(text)}
+
+
+def test_trouble_doing_something_is_no_pain():
+    assert "muscle_pain" not in {c for c, _ in present(
+        "sciatica in my left leg and now I'm also having trouble controlling my bladder")}
