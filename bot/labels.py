@@ -34,9 +34,14 @@ def describe_condition(cond) -> str:
     region = label("body_parts", cond.body_part)
     name = label("conditions", cond.id)
     if cond.id in ("back_pain", "neck_pain", "shoulder_pain", "knee_pain", "hip_pain") and region:
+        if cond.side == "both":  # not "both knee pain"
+            return f"{region} pain (both sides)"
         return " ".join(x for x in (cond.side, region, "pain") if x)
-    where = " ".join(x for x in (cond.side, region) if x)
-    return f"{name} ({where})" if where and region not in name else name
+    if cond.side == "both":
+        where = ", ".join(x for x in (region if region not in name else None, "both sides") if x)
+    else:
+        where = " ".join(x for x in (cond.side, region) if x)
+    return f"{name} ({where})" if where and (region not in name or cond.side == "both") else name
 
 
 @lru_cache(maxsize=1)

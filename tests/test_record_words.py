@@ -147,3 +147,14 @@ def test_what_makes_it_worse_is_no_condition_or_goal():
     assert {c.id for c in found.conditions} == {"headache"} and found.goals == []
     assert {c.id for c in extract("I'm so stressed at work and my back hurts").conditions} == {
         "stress", "back_pain"}
+
+
+def test_a_concern_on_both_sides_reads_as_such():
+    """Found trying the bot: "my knees creak" was read back as "both knee pain"."""
+    from bot.extraction import extract
+    from bot.labels import describe_condition
+
+    assert [describe_condition(c) for c in extract("my knees hurt").conditions] == [
+        "knee pain (both sides)"]
+    assert [describe_condition(c) for c in extract("both my ankles hurt").conditions] == [
+        "foot or ankle pain (ankle/foot, both sides)"]
