@@ -244,8 +244,9 @@ def _side_for(part_or_cond, part: Mention | None, sides: list[Mention], lowered:
     if side:
         return side.id
     if part and part.id in PAIRED_REGIONS and re.search(r"(?:s|feet)$", part.text.lower()) \
-            and not part.text.lower().endswith(("hips'", "ss")):
-        return "both"
+            and not part.text.lower().endswith(("hips'", "ss", "fingers", "toes", "fingertips",
+                                                  "knuckles")):
+        return "both"  # "my knees", not "my fingers" (one hand has several)
     return None
 
 

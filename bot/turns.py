@@ -196,7 +196,9 @@ def starts_the_intake(intent: str | None, has_content: bool) -> bool:
 
 
 _CONFIRMS = re.compile(
-    r"^\W*(?:yes|yep|yeah|yea|ye|yh|yup|ya|y|ok|okay|k|sure|correct|right|perfect|great|good|fine|"
+    # "right" alone or with thanks, not "right side only" (a correction of the side)
+    r"^\W*(?:yes|yep|yeah|yea|ye|yh|yup|ya|y|ok|okay|k|sure|correct|"
+    r"right(?!\s+(?!(?:thanks|thank|thx|ty|yes|yep|yeah|on|ok|okay)\b)[a-z])|perfect|great|good|fine|"
     r"confirm(?:ed)?|(?:that'?s|thats|it'?s|its|all|looks|sounds|everything'?s?)\s+"
     r"(?:all\s+)?(?:right|correct|good|fine|great|ok|okay|perfect)|all good|looks right|"
     r"nothing|none|no changes?|nothing to change|never ?mind|nope,? (?:that'?s|thats) (?:it|all))"

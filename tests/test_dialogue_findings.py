@@ -1423,3 +1423,12 @@ def test_since_mistyped_as_sice_found_by_the_simulator():
     from bot.extraction import extract
 
     assert extract("sice christmas. around 6/10 most days").duration == "sice christmas"
+
+
+@pytest.mark.parametrize("text", ["right side only", "right hand only pls", "right shoulder not left"])
+def test_a_side_at_the_summary_is_a_correction_not_a_yes(text):
+    """A client-style test: "right side only" at the summary sent the request."""
+    from bot.turns import confirms
+
+    assert not confirms(text)
+    assert confirms("right") and confirms("right, thanks")

@@ -68,3 +68,15 @@ def test_the_scan_catches_diagnosing_language():
     for text in ("It sounds like a herniated disc.", "You have sciatica.", "This is a sign of a clot",
                  "It could be a torn rotator cuff", "Your diagnosis: fibromyalgia"):
         assert DIAGNOSING.search(without_allowed(text)), text
+
+
+@pytest.mark.parametrize("text", [
+    "i keep waking up with numb hands, pins n needles in my fingers, mainly the right",
+    "My hands go numb at night", "tingling in my fingers when I type"])
+def test_numb_or_tingling_hands_are_not_named_carpal_tunnel(text):
+    """A client-style test (2026-12-07, fifth session): numb hands at night were read back as
+    "carpal tunnel" and, waking with them, as "trouble sleeping"."""
+    from bot.extraction import extract
+
+    found = {c.id for c in extract(text).conditions}
+    assert "carpal_tunnel" not in found and "insomnia" not in found and "other" in found
