@@ -31,7 +31,8 @@ ALL_IDS = EMERGENCY_IDS | {
     "blood_thinners", "cancer_treatment", "pregnancy", "blood_pressure_medication",
     "recent_injury", "skin_condition_at_area", "wound_infection_signs", "progressive_weakness",
     # from a client-style test (2026-12-07, fourth session)
-    "stroke_history", "cannot_bear_weight_after_injury", "hot_swollen_joint", "osteoporosis"}
+    "stroke_history", "cannot_bear_weight_after_injury", "hot_swollen_joint", "osteoporosis",
+    "swollen_after_injury"}
 #: Wording that states or guesses a diagnosis; the bot says what to do, never what it is.
 DIAGNOSING = [r"\byou have\b", r"\byou(?:'re| are) suffering from\b", r"\bthis is (?:a|an)\b",
               r"\bsounds like (?:a|an)\b", r"diagnos", r"\bit could be\b", r"\bprobably\b",
@@ -408,3 +409,12 @@ def test_pain_in_the_heart_is_chest_pain(text):
 def test_a_broken_heart_is_no_chest_pain():
     assert "chest_pain" not in screen(
         "my heart is broken after the divorce and my shoulders ache").red_flags
+
+
+def test_a_dead_leg_is_seen_by_a_doctor_first_not_sent_to_911():
+    """A client-style test: a knock with a bruise, then "swollen a bit and warm to touch",
+    got the 911 answer (dvt_signs); a clot is still flagged without a knock."""
+    knock = screen("took a knock in the game sat, dead leg, thigh bruised. left leg. "
+                   "its swollen a bit and warm to touch, big purple bruise")
+    assert knock.outcome == "clearance_needed" and "dvt_signs" not in knock.red_flags
+    assert "dvt_signs" in screen("my calf is swollen and hot and red").red_flags

@@ -36,6 +36,9 @@ class Flag:
     phrases: tuple[tuple[re.Pattern, ...], ...]  #: each phrase's parts (several for all-of)
     #: emergency-adjacent phrases: one question, or the emergency answer with an acute cue
     check_phrases: tuple[tuple[re.Pattern, ...], ...] = ()
+    #: words that, anywhere in what is screened, mean the phrases are something else
+    #: ("dvt_signs" unless a knock explains the swollen, warm leg)
+    unless: re.Pattern | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ def _format_messages(raw: Mapping, settings: Mapping, source: str) -> dict[str, 
 
 
 _FLAG_KEYS = {"id", "outcome", "kind", "message", "phrases", "check_phrases",
-              "counts_when_historical", "uses_surgery_window"}
+              "counts_when_historical", "uses_surgery_window", "unless"}
 
 
 def _build_flag(entry: Mapping, terms: Mapping, messages: Mapping, source: str) -> Flag:
@@ -168,8 +171,9 @@ def _build_flag(entry: Mapping, terms: Mapping, messages: Mapping, source: str) 
         raise ValueError(f"{where}: needs at least one phrase")
     if checks and outcome != "urgent":
         raise ValueError(f"{where}: check_phrases are only for urgent flags")
+    unless = _word_pattern(entry["unless"], terms, where) if entry.get("unless") else None
     return Flag(fid, outcome, message, bool(entry.get("counts_when_historical", False)),
-                bool(entry.get("uses_surgery_window", False)), phrases, checks)
+                bool(entry.get("uses_surgery_window", False)), phrases, checks, unless)
 
 
 def _build_phrase(phrase, terms: Mapping, where: str) -> tuple[re.Pattern, ...]:

@@ -136,6 +136,8 @@ def _recent_surgery_evidence(flag: Flag, msg: Message, rules: SafetyRules) -> st
 
 def _find(flag: Flag, msg: Message, rules: SafetyRules) -> tuple[str | None, bool]:
     """(matched words, whether only to ask "is this happening now?")."""
+    if flag.unless is not None and flag.unless.search(msg.text):
+        return None, False
     if flag.uses_surgery_window:
         return _recent_surgery_evidence(flag, msg, rules), False
     check = None
