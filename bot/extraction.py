@@ -866,8 +866,13 @@ def _when_of(lowered: str, cond: ConditionMention) -> re.Match | None:
     weeks ago. My knee replacement was 6 weeks ago": six weeks)."""
     start = max([b.end() for b in SENTENCE_BREAK.finditer(lowered, 0, cond.start)], default=0)
     after = SENTENCE_BREAK.search(lowered, cond.end)
+    if after and _THAT_WAS.match(lowered, after.start()):
+        after = SENTENCE_BREAK.search(lowered, after.end())  # "...but that was 6 years ago"
     end = after.start() if after else len(lowered)
     return WHEN.search(lowered, max(start, cond.start - 60), end)
+
+
+_THAT_WAS = re.compile(r",?\s*(?:but\s+)?(?:that|it|which|this)\s+(?:was|were|is)\b")
 
 
 def _surgery(conditions: list[ConditionMention], text: str, lowered: str) -> dict | None:

@@ -1432,3 +1432,22 @@ def test_a_side_at_the_summary_is_a_correction_not_a_yes(text):
 
     assert not confirms(text)
     assert confirms("right") and confirms("right, thanks")
+
+
+def test_an_operation_said_to_be_years_ago_after_but_is_in_the_past():
+    """A client-style test: "I did have a hip replacement but that was 6 years ago" was
+    recorded as recovery from surgery."""
+    from bot.extraction import extract
+
+    assert [(c.id, c.status) for c in extract(
+        "None of those. I did have a hip replacement but that was 6 years ago.").conditions] == [
+        ("post_surgical", "historical")]
+    assert ("post_surgical", "present") in [(c.id, c.status) for c in extract(
+        "knee replacement, but that was 3 weeks ago and still swollen").conditions]
+
+
+def test_a_knee_that_goes_funny_on_the_stairs_is_a_knee_complaint():
+    from bot.extraction import extract
+
+    assert "knee_pain" in [c.id for c in extract(
+        "hey so my knee goes kinda funny on the stairs, been runnin a lot lately").present()]
