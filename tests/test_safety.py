@@ -32,7 +32,7 @@ ALL_IDS = EMERGENCY_IDS | {
     "recent_injury", "skin_condition_at_area", "wound_infection_signs", "progressive_weakness",
     # from a client-style test (2026-12-07, fourth session)
     "stroke_history", "cannot_bear_weight_after_injury", "hot_swollen_joint", "osteoporosis",
-    "swollen_after_injury"}
+    "swollen_after_injury", "lymph_nodes_removed"}
 #: Wording that states or guesses a diagnosis; the bot says what to do, never what it is.
 DIAGNOSING = [r"\byou have\b", r"\byou(?:'re| are) suffering from\b", r"\bthis is (?:a|an)\b",
               r"\bsounds like (?:a|an)\b", r"diagnos", r"\bit could be\b", r"\bprobably\b",
@@ -418,3 +418,16 @@ def test_a_dead_leg_is_seen_by_a_doctor_first_not_sent_to_911():
                    "its swollen a bit and warm to touch, big purple bruise")
     assert knock.outcome == "clearance_needed" and "dvt_signs" not in knock.red_flags
     assert "dvt_signs" in screen("my calf is swollen and hot and red").red_flags
+
+
+def test_lymph_nodes_taken_out_are_for_the_therapist_and_name_no_treatment():
+    """A client-style test: "they took some lymph nodes out on the left side" raised nothing,
+    and at the list of treatments picked manual lymphatic drainage for the client."""
+    from bot.catalogue import find_appointment_type, load_catalogue
+
+    said = "did u get the cancer bit? they took some lymph nodes out on the left side"
+    assert "lymph_nodes_removed" in screen(said).cautions
+    assert "lymph_nodes_removed" not in screen("my mom had lymph nodes removed").cautions
+    assert find_appointment_type("they took some lymph nodes out on the left side.",
+                                 load_catalogue()[:3]) is None
+    assert find_appointment_type("the lymph one", load_catalogue()).id.startswith("lymphatic")

@@ -49,6 +49,7 @@ def find_appointment_type(
     # (a sentence's end also ends it: "prenatal not myofascial. the 60 min is fine")
     normalised = _NOT_THIS.sub(" ", _not_named(
         normalise_choice_text(_NOT_THIS_SAID.sub(" ", text or "")), known))
+    normalised = _BODY_NOT_TREATMENT.sub(" ", normalised)
 
     bare = _bare_number(normalised)
     if bare is not None:
@@ -78,6 +79,10 @@ _NOT_THIS = re.compile(r"\b(?:not|no|instead of|rather than)\s+(?:the\s+)?(?:[a-
 
 _NOT_THIS_SAID = re.compile(r"\b(?:not|rather than|instead of)\s+(?:the\s+)?(?:[a-z]+\s*){1,3}?"
                             r"(?=[.;!?]|,\s*(?:the|i|its|it's|a)\b)", re.IGNORECASE)
+
+#: A treatment's alias inside words about the body: "they took some lymph nodes out" names
+#: no lymphatic drainage (a client-style test picked it from that).
+_BODY_NOT_TREATMENT = re.compile(r"\blymph\s*(?:nodes?|glands?|system|vessels?)\b")
 
 _NOT_BEFORE = re.compile(r"\b(?:not|rather than|instead of)\s+(?:the\s+)?")
 
