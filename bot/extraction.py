@@ -50,7 +50,8 @@ REFERRAL = re.compile(
     r"(?:\w+\s+)?(?:referred|sent|recommended|suggested|prescribed|wrote|ordered|told)"
     r"|\breferr(?:al|ed)\b|\bscript for massage\b|\bprescription for massage\b")
 NO_REFERRAL = re.compile(r"\b(?:no|not|without|don'?t have|dont have|didn'?t get|never got|wasn'?t|"
-                         r"isn'?t|wasnt|isnt)\s+(?:a\s+|an\s+|any\s+)?(?:formal\s+|real\s+|official\s+|"
+                         r"isn'?t|wasnt|isnt|don'?t (?:actually|really) have|do not have)\s+"
+                         r"(?:a\s+|an\s+|any\s+)?(?:formal\s+|real\s+|official\s+|"
                          r"proper\s+)?(?:referral|referred)\b"
                          # "said massage is fine but didn't refer me"
                          r"|\b(?:didn'?t|didnt|did not|never|won'?t|wont|wouldn'?t)\s+(?:formally\s+|actually\s+)?"

@@ -1451,3 +1451,12 @@ def test_a_knee_that_goes_funny_on_the_stairs_is_a_knee_complaint():
 
     assert "knee_pain" in [c.id for c in extract(
         "hey so my knee goes kinda funny on the stairs, been runnin a lot lately").present()]
+
+
+def test_no_referral_said_with_actually_is_no_referral():
+    """A client-style test: "I don't actually have a referral, the doctor just mentioned it"
+    was stored as "Referral: yes (Dr. just)"."""
+    from bot.extraction import referral_in
+
+    assert referral_in("I don't actually have a referral, the doctor just mentioned it") is False
+    assert referral_in("my doctor referred me") is True
