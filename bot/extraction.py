@@ -363,9 +363,13 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
                 else re.match(r"\s+now\b", lowered[match.end():])
             after = SENTENCE_BREAK.search(lowered, match.end() + (now.end() if now else 0))
             end = after.start() if after else len(lowered)
+            # a sentence that is only the time ("...down stairs. about 3 weeks now") is the
+            # complaint's, said just before
+            rest = (lowered[start:match.start()] + " " + lowered[match.end():end]).split()
             if not any(start <= c.start < end or start < c.end <= end for c in present) \
                     and not _REFERS_BACK.search(lowered, start, end) \
-                    and not _RATED.search(lowered[start:end]):  # "about a year, usually a 5"
+                    and not _RATED.search(lowered[start:end]) \
+                    and not (len(rest) <= 3 and start > 0):  # "about a year, usually a 5"
                 continue
         found = text[match.start():match.end()]
         cut = re.search(r"\s(?:my|i|im|i'm|and|but|it|its|it's|the pain|when|which|so)\s", found.lower())

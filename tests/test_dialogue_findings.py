@@ -1460,3 +1460,12 @@ def test_no_referral_said_with_actually_is_no_referral():
 
     assert referral_in("I don't actually have a referral, the doctor just mentioned it") is False
     assert referral_in("my doctor referred me") is True
+
+
+def test_a_sentence_that_is_only_the_time_is_how_long_the_complaint_has_gone_on():
+    """A client-style test: "...when i go down stairs. about 3 weeks now" was asked again."""
+    from bot.extraction import extract
+
+    assert extract("its my right knee, kinda achey and wobbly when i go down stairs. "
+                   "about 3 weeks now").duration == "about 3 weeks"
+    assert extract("my neck hurts. my son is 3 weeks old").duration is None
