@@ -1044,10 +1044,16 @@ def times_from_correction(text: str) -> str:
     text = (text or "").strip()
     parts = [p.strip() for p in re.split(r"[,;.]|\b(?:make it|change it to|switch (?:it )?to|"
                                          r"move it to)\b", text) if p and p.strip()]
-    saying = [p for p in parts if says_when(p) and not re.match(
-        r"(?:not|no|instead of)\b|\w+day (?:doesn'?t|does not|won'?t|can'?t)", p, re.I)]
-    if saying:
-        text = saying[-1]
+    says = [says_when(p) and not re.match(
+        r"(?:not|no|instead of)\b|\w+day (?:doesn'?t|does not|won'?t|can'?t)", p, re.I)
+        for p in parts]
+    if any(says):
+        # the last run of parts that say when: "make it saturday then, late morning"
+        last = max(i for i, yes in enumerate(says) if yes)
+        first = last
+        while first > 0 and says[first - 1]:
+            first -= 1
+        text = ", ".join(re.sub(r"\s+then$", "", p, flags=re.I) for p in parts[first:last + 1])
     times = _TIMES_LEAD.sub("", text, count=1)
     for _ in range(2):
         times = _TIMES_TAIL.sub("", times)

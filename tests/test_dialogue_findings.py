@@ -1469,3 +1469,13 @@ def test_a_sentence_that_is_only_the_time_is_how_long_the_complaint_has_gone_on(
     assert extract("its my right knee, kinda achey and wobbly when i go down stairs. "
                    "about 3 weeks now").duration == "about 3 weeks"
     assert extract("my neck hurts. my son is 3 weeks old").duration is None
+
+
+def test_times_said_in_two_parts_at_the_summary_are_kept_together():
+    """A client-style test: "make it saturday then, late morning" kept only "late morning"."""
+    from bot.intake import times_from_correction
+
+    assert times_from_correction("oh ok make it saturday then, late morning") == \
+        "saturday, late morning"
+    assert times_from_correction(
+        "The time is wrong, I told you Friday at noon, not Wednesday") == "Friday at noon"
