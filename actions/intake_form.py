@@ -561,6 +561,10 @@ class ValidateIntakeForm(FormValidationAction):
                                                   domain, kind=kind))
         if updates and summary_message({**current, **updates}) == summary_message(
                 getattr(tracker, "slots_before_message", None) or current):
+            if "concerns" not in updates:
+                # "insurance is Blue Cross" when it says so already: no "couldn't tell"
+                dispatcher.utter_message(response="utter_already_noted")
+                return {"confirm": None, "awaiting_change": False}
             updates = {}  # "remove the 3/10" when nothing could be taken out: not "Updated."
         if updates:
             dispatcher.utter_message(response="utter_updated")

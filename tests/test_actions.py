@@ -594,3 +594,13 @@ async def test_an_insurer_the_bot_does_not_know_is_changed_as_written_at_the_sum
                                                                "correct", medical))
     assert SlotSet("insurance", "Bupa") in events
     assert [m["response"] for m in messages] == ["utter_updated"]
+
+
+async def test_a_correction_to_what_the_summary_already_says_is_noted_not_misunderstood():
+    """A client-style test: "insurance is Blue Cross" when the summary showed Blue Cross Blue
+    Shield got "Sorry, I couldn't tell what to change" again and again."""
+    filled = {**FILLED, "insurance": "Blue Cross Blue Shield"}
+    tr = tracker("insurance is Blue Cross", "correct", filled)
+    events, messages = await run(ValidateIntakeForm(), tr)
+    assert [m["response"] for m in messages] == ["utter_already_noted"]
+    assert SlotSet("confirm", None) in events and SlotSet("awaiting_change", False) in events
