@@ -332,7 +332,11 @@ class ValidateIntakeForm(FormValidationAction):
                     "recommended_types": [t.id for t in assessment.recommended]}
         # In the order the list showed them: "the first one" is option 1 of that list.
         offered = catalogue.offered_types(tracker.get_slot("recommended_types"))
-        if plainly_a_question(text) and offered and not _picks_one(answer_part(text), offered):
+        statement = answer_part(text)
+        # "the second one. is it gentle?" picks; "I'm not recovering from surgery dear, its
+        # my hands and knees. Which one would be gentle?" asks (a long statement is no pick)
+        if plainly_a_question(text) and offered and not (
+                _picks_one(statement, offered) and len(statement.split()) <= 8):
             # "what's the difference between 1 and 2?": what each is, then the same question
             asked_about = catalogue.options_asked_about(text, offered)
             if intent in QUESTION_RESPONSES and len(asked_about) == len(offered):

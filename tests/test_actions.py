@@ -604,3 +604,16 @@ async def test_a_correction_to_what_the_summary_already_says_is_noted_not_misund
     events, messages = await run(ValidateIntakeForm(), tr)
     assert [m["response"] for m in messages] == ["utter_already_noted"]
     assert SlotSet("confirm", None) in events and SlotSet("awaiting_change", False) in events
+
+
+async def test_a_long_statement_with_a_question_at_the_list_is_no_pick():
+    """A client-style test: "I'm not recovering from surgery dear, the hip is fine, its my
+    hands and knees. Which one would be gentle? ..." picked the post-surgical work."""
+    slots = {**RELAXATION, "client_type": "medical", "requested_slot": "appointment_type",
+             "recommended_types": ["myofascial_60", "post_surgical_60", "lymphatic_drainage_60"]}
+    tr = tracker("I'm not recovering from surgery dear, the hip is fine, its my hands and "
+                 "knees. Which one would be gentle? I bruise easily with the warfarin.",
+                 "ask_medical_massage", slots)
+    events, _ = await run(ValidateIntakeForm(), tr)
+    assert SlotSet("appointment_type", None) in events
+    assert not any(e.get("name") == "appointment_type" and e.get("value") for e in events)

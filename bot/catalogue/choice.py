@@ -77,7 +77,7 @@ def find_appointment_type(
 _NOT_THIS = re.compile(r"\b(?:not|no|instead of|rather than)\s+(?:the\s+)?(?:[a-z]+\s*){1,3}?"
                        r"(?=$|\s(?:but|and|please|pls|thanks)\b)")
 
-_NOT_THIS_SAID = re.compile(r"\b(?:not|rather than|instead of)\s+(?:the\s+)?(?:[a-z]+\s*){1,3}?"
+_NOT_THIS_SAID = re.compile(r"\b(?:not|rather than|instead of)\s+(?:the\s+)?(?:[a-z]+\s*){1,5}?"
                             r"(?=[.;!?]|,\s*(?:the|i|its|it's|a)\b)", re.IGNORECASE)
 
 #: A treatment's alias inside words about the body: "they took some lymph nodes out" names
