@@ -28,7 +28,7 @@ from bot.labels import label
 from bot.safety import answer_to_check, safety_message
 from bot.storage.sms import sms_number_on_file
 from bot.turns import (answer_part, answers_the_question, confirms, only_says, phrase_said,
-                       plainly_a_question, takes_over)
+                       plainly_a_question, says, takes_over)
 
 # Slots whose answers are names, numbers or corrections, not a description of concerns.
 NOT_CONCERNS = {"client_name", "contact", "confirm"}
@@ -415,8 +415,8 @@ class ValidateIntakeForm(FormValidationAction):
             name = ""  # "wait which one did u pick?" is no name
         if name and _only_treatment_words(name):
             name = ""  # "medical", "swedish 60": the client is still choosing, not naming
-        if only_says("not_a_name", name):
-            name = ""  # "yes", "ok thanks" (data/lookups/dialogue.yml)
+        if only_says("not_a_name", name) or says("not_in_a_name", name):
+            name = ""  # "yes", "ok thanks", "wait i didnt pick yet" (data/lookups/dialogue.yml)
         if not name or len(name) > 80 or not re.search(r"[^\W\d_]", name):
             dispatcher.utter_message(response="utter_name_unclear")
             return {"client_name": None}  # None re-asks: no usable name in the answer

@@ -1479,3 +1479,25 @@ def test_times_said_in_two_parts_at_the_summary_are_kept_together():
         "saturday, late morning"
     assert times_from_correction(
         "The time is wrong, I told you Friday at noon, not Wednesday") == "Friday at noon"
+
+
+def test_second_trial_a_question_about_the_first_listed_is_no_pick_nor_a_name():
+    """Second client-style trial: "oh so deep tissue is fine for me then? u listed it first"
+    picked option 1, and "wait i didnt pick yet. is it safe...?" was stored as the name."""
+    from bot.catalogue import find_appointment_type, load_catalogue
+    from bot.turns import says
+
+    assert find_appointment_type("u listed it first", load_catalogue()[:3]) is None
+    assert find_appointment_type("the first one", load_catalogue()[:3]) is not None
+    assert says("not_in_a_name", "Wait I Didnt Pick Yet")
+    assert not any(says("not_in_a_name", n) for n in ("Ian Wait", "I-Ling Chen", "Summer Love"))
+
+
+def test_second_trial_a_knee_that_hit_the_client_is_not_theirs_and_a_dead_leg_is_noted():
+    from bot.extraction import extract
+    from bot.safety import screen
+
+    said = ("took a knee to the thigh in sunday league on sat, proper dead leg. its bruised "
+            "purple n feels a bit warm to touch still")
+    assert "knee_pain" not in {c.id for c in extract(said).conditions}
+    assert "recent_injury" in screen(said).cautions

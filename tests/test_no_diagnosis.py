@@ -80,3 +80,13 @@ def test_numb_or_tingling_hands_are_not_named_carpal_tunnel(text):
 
     found = {c.id for c in extract(text).conditions}
     assert "carpal_tunnel" not in found and "insomnia" not in found and "other" in found
+
+
+def test_lymph_nodes_removed_are_not_named_lymphedema():
+    """Second client-style trial: "the surgery was lymph nodes removed under my right arm"
+    was read back as "lymphedema (right arm)"."""
+    from bot.extraction import extract
+
+    found = {c.id for c in extract("the surgery was lymph nodes removed under my right arm "
+                                   "so they go easy there").conditions}
+    assert "lymphedema" not in found and "post_surgical" in found

@@ -15,6 +15,8 @@ _ORDINAL_WORDS = {
     "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "last": -1,
 }
 _ORDINAL_FOLLOWERS = frozenset({"one", "ones", "option", "choice", "type", "kind"})
+_NOT_A_PICK_BEFORE = frozenset({"it", "them", "that", "this", "was", "is", "came", "comes",
+                                "listed", "put", "mentioned", "said", "shown", "showed"})
 _CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _NUMBER = r"(\d+|one|two|three|four|five)"
 _OPTION_PATTERN = re.compile(rf"(?:option|number|choice|#)\s*{_NUMBER}\b|\bno\s*(\d+)\b")
@@ -167,7 +169,10 @@ def _ordinal(text: str) -> int | None:
             continue
         before = words[index - 1] if index else ""
         after = words[index + 1] if index + 1 < len(words) else ""
-        # "the second", "first one", "2nd please" - but not "my first time".
+        # "the second", "first one", "2nd please" - but not "my first time", nor "u listed
+        # it first" (where it was in the list, asked about)
+        if before in _NOT_A_PICK_BEFORE and before != "the":
+            continue
         if before == "the" or after in _ORDINAL_FOLLOWERS or after in _FILLERS or not after:
             return _ORDINAL_WORDS[word]
     return None
