@@ -37,7 +37,7 @@ DURATION = re.compile(
     r"(?:\d+(?:ish)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|"
     r"a (?:couple|cuple|coupl|coupla)(?: of)?|(?:couple|cuple|coupl|coupla|cpl)(?: of)?)"
     r"\s*" + _DURATION_UNIT + r"(?:\s+ago)?"
-    r"|\b(?:since|sinec|snice|sicne|sinse|sence|sice|snce|scince|sinc)\s+(?:my|the|last|early|late|i|about|around|january|february|march|april|may|june"
+    r"|\b(?:s+i+n+c+e+|sinec|snice|sicne|sinse|sence|sice|snce|scince|sinc)\s+(?:my|the|last|early|late|i|about|around|january|february|march|april|may|june"
     r"|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct"
     r"|nov|dec|\d{4}|christmas|xmas|thanksgiving|easter|new year'?s?|summer|winter|spring|fall|high school|college|forever|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun|"

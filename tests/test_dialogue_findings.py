@@ -1501,3 +1501,11 @@ def test_second_trial_a_knee_that_hit_the_client_is_not_theirs_and_a_dead_leg_is
             "purple n feels a bit warm to touch still")
     assert "knee_pain" not in {c.id for c in extract(said).conditions}
     assert "recent_injury" in screen(said).cautions
+
+
+def test_since_with_a_doubled_letter_found_by_the_simulator():
+    """Simulator, seed 14 (second run): "siince the summer"."""
+    from bot.extraction import extract
+
+    assert extract("siince the summer. gets bad when I sleep on it. I'd say a 6").duration \
+        == "siince the summer"
