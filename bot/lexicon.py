@@ -236,9 +236,8 @@ class Lexicon:
             return True
         if " " in lowered:
             return False
-        repair = _word_repair(tuple(sorted(self._single_words["condition"])))
-        return any(w in self.said_without_a_region for w in
-                   [repair.repair_word(lowered), lowered[:-1], *repair.candidates(lowered)])
+        return any(w in self.said_without_a_region
+                   for w in [lowered[:-1], *self._one_edit_from(lowered, "condition")])
 
     def listed_as(self, words: str, table: dict) -> bool:
         """Whether a region's words, as the client typed them, are in `table` (joints or
@@ -248,10 +247,14 @@ class Lexicon:
             return True
         if " " in lowered:
             return False
-        repair = _word_repair(tuple(sorted(self._single_words["body_part"])))
-        return repair.repair_word(lowered) in table or any(
-            c in table for c in repair.candidates(lowered)) or any(
-            w in table for w in _swaps(lowered))
+        return any(w in table for w in [*self._one_edit_from(lowered, "body_part"),
+                                        *_swaps(lowered)])
+
+    def _one_edit_from(self, word: str, kind: str) -> list[str]:
+        """The word mended towards one kind's single-word names, and every name one edit
+        away (bot.text.WordRepair)."""
+        repair = _word_repair(tuple(sorted(self._single_words[kind])))
+        return [repair.repair_word(word), *repair.candidates(word)]
 
     def _word_variants(self, lowered: str, kind: str, taken: list[tuple[int, int]]):
         """(start, end, canonical) of words that are a listed one-word name in another form:
