@@ -418,7 +418,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         parts = [replace(m, label="body_part") for m in lexicon.scan(text, "region_stand_in")]
     # "every joint in my body aches": the joints' pain, not the "body aches" begun inside them
     joint_parts = [p for p in parts if lexicon.listed_as(p.text, lexicon.joints)]
-    elsewhere = lexicon.not_massage_site_spans(text)
+    elsewhere = lexicon.not_massage_site_spans(text)  # also read by _body_words
 
     def said_where_no_region_is(c: Mention) -> bool:
         """"can't reach the top shelf" counts where nothing names a region or another place
@@ -431,13 +431,15 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         p.start < c.start < p.end < c.end for p in joint_parts)
         and (not lexicon.only_without_a_region(c.text) or said_where_no_region_is(c))]
     # "joint pain in my knees": the joint word of a condition's own name is no region
-    parts = [p for p in parts if not (lexicon.listed_as(p.text, lexicon.joints) and any(
+    parts = [p for p in parts if not (any(p is j for j in joint_parts) and any(
         c.start <= p.start < c.end for c in mentions["condition"]))]
     pains = sorted(lexicon.pain_word_spans(text)
                    + [m.span() for m in SEVERITY_NUMBER.finditer(lowered)])
+    radiation = regions.radiation_spans(lowered, parts, mentions["condition"])
     region_pains = regions.region_conditions(text, lowered, parts, mentions["condition"], pains,
                                              lexicon, tight=_tightness_as_complaint(text, lowered, lexicon,
-                                                                     mentions["condition"]))
+                                                                     mentions["condition"]),
+                                             radiation=radiation)
     condition_mentions = mentions["condition"] + region_pains
     condition_mentions += _injured_regions(text, lowered, parts, condition_mentions, lexicon)
     condition_mentions += _activity_injuries(lowered, text, condition_mentions, lexicon)
@@ -450,7 +452,6 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
                            for implied in lexicon.implied_conditions.get(normalise_text(m.text), [])]
     rules = assertion.load_rules()
     cues = rules.cues(lowered)
-    radiation = regions.radiation_spans(lowered, parts, mentions["condition"])
     conditions: list[ConditionMention] = []
     region_pain = set(lexicon.region_pain_condition.values())
     for mention in sorted(condition_mentions, key=lambda m: m.start):
@@ -522,7 +523,8 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         referral=_referral(lowered),
         preference=_preference(lowered, intent),
         wants_massage=bool(MASSAGE_WISH.search(lowered)),
-        body_words=_body_words(text, lowered, lexicon, rules, cues, named, mentions["body_part"]),
+        body_words=_body_words(text, lowered, lexicon, rules, cues, named, mentions["body_part"],
+                               elsewhere),
     )
 
 
@@ -551,10 +553,11 @@ def word_spans(text: str, lexicon: Lexicon | None = None) -> dict[str, list[Ment
 
 
 def _body_words(text: str, lowered: str, lexicon: Lexicon, rules, cues, named,
-                parts: list[Mention]) -> list[str]:
+                parts: list[Mention], sites: list[tuple[int, int]]) -> list[str]:
     """The client's words about a problem with the body, said as their own and current, in
-    a sentence that names no place massage does not treat (throat, stomach, the dog)."""
-    elsewhere = lexicon.not_massage_site_spans(text) + [
+    a sentence that names no place massage does not treat (throat, stomach, the dog: `sites`,
+    Lexicon.not_massage_site_spans)."""
+    elsewhere = sites + [
         (p.start, p.end) for p in parts
         if p.id == "abdomen" or (p.id == "chest" and "rib" not in p.text.lower())]
     return list(dict.fromkeys(
@@ -785,8 +788,7 @@ def _activity_injuries(lowered: str, text: str, conditions: list[Mention],
             # a complaint said with a sport is that sport's injury ("my elbow aches since I
             # took up tennis", "calves sore after the marathon"), with a job an overuse injury
             mishap = label == "sport_activity" and any(
-                regions.same_sentence(lowered, start, activity.start)
-                for start, _ in injury_words)
+                regions.same_sentence(lowered, start, activity.start) for start, _ in injury_words)
             if complaint is not None or mishap:
                 made.append(ActivityInjury("condition", condition_id, activity.text, activity.start,
                                            activity.end, complaint=complaint))

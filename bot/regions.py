@@ -110,10 +110,13 @@ def radiation_spans(lowered: str, parts: list[Mention], conditions: list[Mention
 
 def region_conditions(text: str, lowered: str, parts: list[Mention], conditions: list[Mention],
                       pains: list[tuple[int, int]], lexicon: Lexicon,
-                      tight: list[tuple[int, int]] = ()) -> list[RegionPain]:
+                      tight: list[tuple[int, int]] = (),
+                      radiation: list[tuple[int, int]] | None = None) -> list[RegionPain]:
     """Region + pain word (or a 0-10 rating) in one clause -> that region's pain condition;
-    `tight` words count too, except for the whole body ("tight all over" is tension)."""
-    radiation = radiation_spans(lowered, parts, conditions)
+    `tight` words count too, except for the whole body ("tight all over" is tension).
+    `radiation`: radiation_spans of these parts and conditions, when the caller has them."""
+    if radiation is None:
+        radiation = radiation_spans(lowered, parts, conditions)
     parts = [p for p in parts if not any(s <= p.start < e for s, e in radiation)]
     tight = set(tight) - set(pains)  # "pulled" is a pain word and a tightness word: pain
     # a pain word inside a condition's own words ("pinched nerve") is that condition's
