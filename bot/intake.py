@@ -1044,14 +1044,14 @@ def times_from_correction(text: str) -> str:
     text = (text or "").strip()
     parts = [p.strip() for p in re.split(r"[,;.]|\b(?:make it|change it to|switch (?:it )?to|"
                                          r"move it to)\b", text) if p and p.strip()]
-    says = [says_when(p) and not re.match(
+    saying = [says_when(p) and not re.match(
         r"(?:not|no|instead of)\b|\w+day (?:doesn'?t|does not|won'?t|can'?t)", p, re.I)
         for p in parts]
-    if any(says):
+    if any(saying):
         # the last run of parts that say when: "make it saturday then, late morning"
-        last = max(i for i, yes in enumerate(says) if yes)
+        last = max(i for i, yes in enumerate(saying) if yes)
         first = last
-        while first > 0 and says[first - 1]:
+        while first > 0 and saying[first - 1]:
             first -= 1
         text = ", ".join(re.sub(r"\s+then$", "", p, flags=re.I) for p in parts[first:last + 1])
     times = _TIMES_LEAD.sub("", text, count=1)

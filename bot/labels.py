@@ -37,11 +37,10 @@ def describe_condition(cond) -> str:
         if cond.side == "both":  # not "both knee pain"
             return f"{region} pain (both sides)"
         return " ".join(x for x in (cond.side, region, "pain") if x)
-    if cond.side == "both":
-        where = ", ".join(x for x in (region if region not in name else None, "both sides") if x)
-    else:
-        where = " ".join(x for x in (cond.side, region) if x)
-    return f"{name} ({where})" if where and (region not in name or cond.side == "both") else name
+    if cond.side == "both":  # "foot or ankle pain (ankle/foot, both sides)"
+        return f"{name} ({', '.join(x for x in (region not in name and region, 'both sides') if x)})"
+    where = " ".join(x for x in (cond.side, region) if x)
+    return f"{name} ({where})" if where and region not in name else name
 
 
 @lru_cache(maxsize=1)

@@ -171,7 +171,7 @@ def _ordinal(text: str) -> int | None:
         after = words[index + 1] if index + 1 < len(words) else ""
         # "the second", "first one", "2nd please" - but not "my first time", nor "u listed
         # it first" (where it was in the list, asked about)
-        if before in _NOT_A_PICK_BEFORE and before != "the":
+        if before in _NOT_A_PICK_BEFORE:
             continue
         if before == "the" or after in _ORDINAL_FOLLOWERS or after in _FILLERS or not after:
             return _ORDINAL_WORDS[word]
