@@ -205,12 +205,20 @@ def shadow(driver, selector: str):
 
 
 def wait_until(condition, timeout: float = 30, what: str = "condition"):
+    """The condition's value once it is true; an element the page replaced while it was
+    read (the page loading again after a form is sent) is read again, not a failure."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
-        last = condition()
-        if last:
-            return last
+        try:
+            last = condition()
+        except StaleElementReferenceException as stale:
+            last = stale
+        else:
+            if last:
+                return last
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
 
