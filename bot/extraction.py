@@ -12,6 +12,7 @@ from bot import assertion, regions
 from bot.lexicon import Lexicon, Mention, load_lexicon
 from bot.regions import RADIATION, RADIATION_REGION, RegionPain
 from bot.text import WordRepair, normalise_text
+from bot.turns import INTAKE_INTENT
 from bot.vocabulary import RELAXATION_GOALS, WELLBEING_CONDITIONS
 
 #: Entities the model is less sure of than this are left to the lookup scan.
@@ -501,6 +502,12 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         and not (all_over and c.body_part == "whole_body" and c.id == "muscle_pain"
                  and "muscle" not in c.text.lower())])
     goals = [m.id for m in _wanted_goals(text, lowered, mentions["goal"], rules, cues)]
+    body_words = _body_words(text, lowered, lexicon, rules, cues, named, mentions["body_part"],
+                             elsewhere)
+    if intent == INTAKE_INTENT and regions_by_what_is_done and not (
+            conditions or goals or body_words or mentions["goal"]):
+        conditions = _regions_the_model_reads_as_complaints(text, lowered, parts, mentions["side"],
+                                                            elsewhere, named, rules, cues, lexicon)
     aggravators = [m.id for m in mentions["aggravator"]
                    if AGGRAVATION_CUE.search(lowered[max(0, m.start - 40):m.end + 20])]
     severity = _severity(text, lowered, entities or [], lexicon,
@@ -523,9 +530,37 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         referral=_referral(lowered),
         preference=_preference(lowered, intent),
         wants_massage=bool(MASSAGE_WISH.search(lowered)),
-        body_words=_body_words(text, lowered, lexicon, rules, cues, named, mentions["body_part"],
-                               elsewhere),
+        body_words=body_words,
     )
+
+
+#: "will running every day ruin my knees": a region in a sentence about what might be
+_WHAT_MIGHT_BE = re.compile(r"\b(?:will|would|what if|if|in case|someday|ever)\b[^.!?;]*$")
+
+
+def _regions_the_model_reads_as_complaints(text: str, lowered: str, parts: list[Mention],
+                                           sides: list[Mention], elsewhere, named, rules, cues,
+                                           lexicon: Lexicon) -> list[ConditionMention]:
+    """"my neck has been weird since monday", in words no lookup knows: the trained model
+    reads the message as describing symptoms and it names a region, so that region is the
+    complaint (the client confirms it at the summary). Not a region said as no longer, never,
+    someone else's or maybe, nor in a sentence about a place massage does not treat (a rash,
+    the stomach), nor what might be; nor the chest, the belly, the head or the whole body
+    (tired, weak, cold: not the muscles' or joints' own)."""
+    elsewhere = elsewhere + lexicon.word_list_spans("not_muscle_or_joint", text)
+    found = []
+    for part in parts:
+        condition_id = lexicon.region_pain_condition.get(part.id) or "muscle_pain"
+        if part.id in ("chest", "abdomen", "head", "whole_body") \
+                or _WHAT_MIGHT_BE.search(lowered[max(0, part.start - 60):part.start]) \
+                or assertion.assert_status(text, part.start, part.end, rules, cues, condition_id) != "present" \
+                or any(regions.same_sentence(lowered, s, part.start) for s, _ in elsewhere) \
+                or any(s < part.end and part.start < e for s, e in named):
+            continue
+        found.append(ConditionMention(id=condition_id, text=part.text, body_part=part.id,
+                                      side=_side_for(part, part, sides, lowered),
+                                      start=part.start, end=part.end))
+    return _dedupe(found)
 
 
 def _wanted_goals(text: str, lowered: str, goals: list[Mention], rules, cues) -> list[Mention]:

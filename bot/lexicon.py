@@ -134,6 +134,7 @@ class Lexicon:
                                               ("tightness", "tightness_words"),
                                               ("problem", "body_problem_words"),
                                               ("not_massage", "not_massage_sites"),
+                                              ("not_muscle_or_joint", "not_of_the_muscles_or_joints"),
                                               ("injury", "injury_verbs"),
                                               ("not_pain", "not_pain_phrases"),
                                               ("not_condition", "not_condition_phrases"),

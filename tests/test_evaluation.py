@@ -94,3 +94,15 @@ def test_sports_joint_and_muscle_phrases(nlu_parser, name, type_floor, f1_floor)
     assert figures["condition_micro_f1"] >= f1_floor
     if name not in HELD_OUT:  # the held-out sets' few are left as they are, unread
         assert figures["negated_reported_present"] == 0
+
+
+@pytest.mark.parametrize(("text", "condition"), [
+    ("my neck has been weird since monday", "neck_pain"),
+    ("my left knee has been funny since the weekend", "knee_pain"),
+])
+def test_a_region_the_trained_model_reads_as_symptoms_is_medical(nlu_parser, text, condition):
+    """No lookup knows "weird" or "funny" of a region: the trained model's reading of the
+    message (describe_symptoms) makes the region the complaint (issue 11, item 2)."""
+    assessed = assess_parsed(text, nlu_parser.parse(text))
+    assert assessed["client_type"] == "medical", assessed["reasons"]
+    assert [c["id"] for c in assessed["conditions"]] == [condition]

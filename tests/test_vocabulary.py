@@ -631,3 +631,33 @@ def test_words_instead_of_pain(text, expected):
 def test_trouble_doing_something_is_no_pain():
     assert "muscle_pain" not in {c for c, _ in present(
         "sciatica in my left leg and now I'm also having trouble controlling my bladder")}
+
+
+def present_as_the_model_reads(text, intent="describe_symptoms"):
+    return {(c.id, c.body_part) for c in extract(text, intent=intent).conditions
+            if c.status == "present"}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("my neck has been weird since monday", ("neck_pain", "neck")),
+    ("my left knee has been funny since the weekend", ("knee_pain", "knee")),
+    ("something is off with my shoulder lately", ("shoulder_pain", "shoulder")),
+])
+def test_a_region_in_a_message_the_model_reads_as_symptoms_is_the_complaint(text, expected):
+    """Words no lookup knows: the trained model's describe_symptoms and a named region."""
+    assert present(text) == set()  # the lookups alone find nothing in these
+    assert present_as_the_model_reads(text) == {expected}
+    assert present_as_the_model_reads(text, intent="ask_price") == set()
+    assert classify(extract(text, intent="describe_symptoms")).client_type == "medical"
+
+
+@pytest.mark.parametrize("text", [
+    "a cut on my knee is red and oozing",           # the skin, a wound
+    "my hands and feet are freezing all the time",  # feeling cold
+    "my whole body feels weak and drained",         # the whole body: tiredness
+    "my knee is fine now since the physio",          # no longer
+    "will running every day ruin my knees",          # what might be
+    "my stomach feels strange after meals",          # no place massage treats
+])
+def test_what_the_model_reads_as_symptoms_is_no_region_complaint_here(text):
+    assert present_as_the_model_reads(text) == set()
