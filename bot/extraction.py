@@ -470,7 +470,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
             # "my hips and lower back ache": each listed region is pain there
             condition_id = mention.id
             if region_part is not part and mention.id in region_pain:
-                condition_id = lexicon.region_pain_condition.get(region_part.id) or "muscle_pain"
+                condition_id = lexicon.pain_condition(region_part.id, region_part.text) or "muscle_pain"
             cond = ConditionMention(
                 id=condition_id, text=mention.text, status=status,
                 body_part=region_part.id if region_part else lexicon.condition_body_part.get(mention.id),
@@ -493,7 +493,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
                 regions.same_sentence(lowered, mention.end, RECURRENCE.search(lowered, mention.end).start()):
             conditions.append(replace(conditions[-1], status="present"))  # "had TMJ as a teen, it's back"
     _booked_for_them(conditions, text, lowered)
-    conditions += _injury_region_pain(conditions, lexicon)
+    conditions += _injury_region_pain(conditions, parts, lexicon)
     _side_said_apart(conditions, lowered)
     _surgery_status(conditions, lowered)
     all_over = any(c.id in lexicon.whole_body_pain_of and c.status == "present" for c in conditions)
@@ -550,7 +550,7 @@ def _regions_the_model_reads_as_complaints(text: str, lowered: str, parts: list[
     elsewhere = elsewhere + lexicon.word_list_spans("not_muscle_or_joint", text)
     found = []
     for part in parts:
-        condition_id = lexicon.region_pain_condition.get(part.id) or "muscle_pain"
+        condition_id = lexicon.pain_condition(part.id, part.text) or "muscle_pain"
         if part.id in ("chest", "abdomen", "head", "whole_body") \
                 or _WHAT_MIGHT_BE.search(lowered[max(0, part.start - 60):part.start]) \
                 or assertion.assert_status(text, part.start, part.end, rules, cues, condition_id) != "present" \
@@ -666,12 +666,15 @@ def _side_said_apart(conditions: list[ConditionMention], lowered: str) -> None:
 _RADIATION_DENIED = re.compile(r"\b(?:no|not|never|without|nothing)\b|n't\b")
 
 
-def _injury_region_pain(conditions: list[ConditionMention], lexicon: Lexicon) -> list[ConditionMention]:
+def _injury_region_pain(conditions: list[ConditionMention], parts: list[Mention],
+                        lexicon: Lexicon) -> list[ConditionMention]:
     """An injury in a region ("meniscus tear in my knee") is also that region's complaint,
-    and so is arthritis (conditions.yml `region_complaint_too`)."""
+    and so is arthritis (conditions.yml `region_complaint_too`), in the region's words (a
+    sprained ankle's is joint pain)."""
     made = []
     for cond in conditions:
-        pain = lexicon.region_pain_condition.get(cond.body_part or "")
+        words = " ".join([cond.text] + [p.text for p in parts if p.id == cond.body_part])
+        pain = lexicon.pain_condition(cond.body_part, words)
         if cond.id in lexicon.region_complaint_too and pain and cond.body_part != "whole_body":
             made.append(replace(cond, id=pain))
     return made

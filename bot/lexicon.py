@@ -110,6 +110,12 @@ class Lexicon:
         self.condition_reaches = {k: set(v.get("reaches") or []) for k, v in conditions.items()}
         self.region_pain_condition = {
             k: v.get("pain_condition") for k, v in body_parts.items()}
+        #: region -> [(pattern of its words, condition)]: "ankle" is joint pain in ankle_foot
+        self._pain_condition_of_words = {
+            region: [(re.compile(r"\b(?:" + "|".join(re.escape(normalise_text(str(w))) for w in words)
+                                 + r")\b"), condition)
+                     for condition, words in (v.get("pain_condition_of") or {}).items()]
+            for region, v in body_parts.items() if v.get("pain_condition_of")}
         self.muscles = {normalise_text(str(k)): v for k, v in
                         (body_parts_file.get("muscles") or {}).items()}
         self.joints = {normalise_text(str(k)): v for k, v in
@@ -239,6 +245,16 @@ class Lexicon:
             return False
         return any(w in self.said_without_a_region
                    for w in [lowered[:-1], *self._one_edit_from(lowered, "condition")])
+
+    def pain_condition(self, region: str | None, words: str = "") -> str | None:
+        """The condition a complaint of a region is: the region's (body_parts.yml
+        `pain_condition`), or the one its words name (`pain_condition_of`: the ankle's pain
+        is joint pain, the heel's foot pain)."""
+        lowered = normalise_text(words)
+        for pattern, condition in self._pain_condition_of_words.get(region or "", []):
+            if pattern.search(lowered):
+                return condition
+        return self.region_pain_condition.get(region or "")
 
     def listed_as(self, words: str, table: dict) -> bool:
         """Whether a region's words, as the client typed them, are in `table` (joints or

@@ -148,7 +148,7 @@ def region_conditions(text: str, lowered: str, parts: list[Mention], conditions:
     made = []
     for index, pain in sorted(painful.items()):
         part = parts[index]
-        condition_id = lexicon.region_pain_condition.get(part.id)
+        condition_id = lexicon.pain_condition(part.id, part.text)
         if lexicon.listed_as(part.text, lexicon.muscles):
             condition_id = "muscle_pain"
         elif lexicon.listed_as(part.text, lexicon.joints):

@@ -157,4 +157,4 @@ def test_a_concern_on_both_sides_reads_as_such():
     assert [describe_condition(c) for c in extract("my knees hurt").conditions] == [
         "knee pain (both sides)"]
     assert [describe_condition(c) for c in extract("both my ankles hurt").conditions] == [
-        "foot or ankle pain (ankle/foot, both sides)"]
+        "joint pain (ankle/foot, both sides)"]  # the ankle is a joint (body_parts.yml)

@@ -15,7 +15,7 @@ def present(text):
     ("tight hip flexors from sitting all day", ("muscle_pain", "hip")),
     ("knots in my shoulders the size of golf balls", ("shoulder_pain", "shoulder")),
     ("woke up and couldn't move my neck, slept wrong", ("neck_pain", "neck")),
-    ("sprained my ankle on the stairs last week", ("foot_pain", "ankle_foot")),
+    ("sprained my ankle on the stairs last week", ("joint_pain", "ankle_foot")),  # a joint, as the wrist
     ("my knee keeps giving out on hikes", ("knee_pain", "knee")),
     ("i can't look over my left shoulder without a sharp pain", ("shoulder_pain", "shoulder")),
     ("booking for my husband, he's got a bad shoulder from roofing", ("shoulder_pain", "shoulder")),
@@ -171,12 +171,12 @@ def test_clinical_names_people_use(text, expected):
     ("pressure in my forehead all day", {"headache"}),
     ("got tackled in football and now my shoulder is messed up", {"sports_injury", "shoulder_pain"}),
     ("i fell off my bike and scraped my elbow", {"sports_injury", "joint_pain"}),
-    ("I landed badly after a jump and my ankle swelled up", {"sports_injury", "foot_pain", "swelling"}),
+    ("I landed badly after a jump and my ankle swelled up", {"sports_injury", "joint_pain", "swelling"}),
     ("i was playing soccer and someone kicked my shin", {"sports_injury", "muscle_pain"}),
     ("My knee popped when I was playing basketball", {"sports_injury", "knee_pain"}),
     ("I think I tore something in my shoulder throwing a baseball", {"sports_injury", "shoulder_pain"}),
     ("osteoarthritis in my knees is getting worse", {"arthritis", "knee_pain"}),
-    ("broke my ankle in high school, it still aches when its cold out", {"foot_pain"}),
+    ("broke my ankle in high school, it still aches when its cold out", {"joint_pain"}),
     ("Lumbar strain from deadlifting, still tight and achy", {"back_pain", "sports_injury"}),
 ])
 def test_what_a_joint_does_and_how_an_injury_happened(text, expected):
@@ -188,7 +188,7 @@ def test_what_a_joint_does_and_how_an_injury_happened(text, expected):
     ("popping in my left hip when I lift my leg, painless", "hip_pain"),
     ("hurt my back picking up my toddler", "sports_injury"),      # no sport, no fall: back pain
     ("stubbed my toe a week ago and my foot still aches", "sports_injury"),
-    ("had surgery on my ankle 6 weeks ago and its still really swollen", "foot_pain"),
+    ("had surgery on my ankle 6 weeks ago and its still really swollen", "joint_pain"),
     ("my son's wrist is swollen, he fell", "joint_pain"),
 ])
 def test_noises_said_not_to_hurt_and_everyday_knocks_are_not_more(text, absent):
@@ -234,7 +234,7 @@ def test_more_ways_of_saying_where_it_hurts(text, expected, absent):
     ("I cracked a rib playing hockey", {"sports_injury"}),
     ("I fell down while running and my knee is bleeding", {"sports_injury"}),
     ("My knee got twisted while dancing", {"sports_injury", "knee_pain"}),
-    ("my ankle joint hurts when I walk", {"foot_pain", "joint_pain"}),
+    ("my ankle joint hurts when I walk", {"joint_pain"}),
     ("joint pain in my knees", {"joint_pain", "knee_pain"}),
 ])
 def test_mishaps_at_a_sport_and_joints_named_as_joints(text, expected):
@@ -351,7 +351,7 @@ def test_sleeping_position_or_good_sleep_is_no_insomnia(text):
     ("Stairs kill my knee", "knee_pain"),
     ("First steps out of bed my heel feels like I'm standing on a nail", "foot_pain"),
     ("Shoulder wont lift past my chest", "shoulder_pain"),
-    ("Went over on my ankle at hockey, its gone purple and I cant put weight on it", "foot_pain"),
+    ("Went over on my ankle at hockey, its gone purple and I cant put weight on it", "joint_pain"),
     ("Head pounds every morning when I wake", "headache"),
     ("My back aches so much I can't drop off at night", "insomnia"),
     ("Just had my ACL reconstructed, need help getting the swelling down", "post_surgical"),
@@ -661,3 +661,14 @@ def test_a_region_in_a_message_the_model_reads_as_symptoms_is_the_complaint(text
 ])
 def test_what_the_model_reads_as_symptoms_is_no_region_complaint_here(text):
     assert present_as_the_model_reads(text) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("my ankle hurts", {("joint_pain", "ankle_foot")}),
+    ("my heel hurts every morning", {("foot_pain", "ankle_foot")}),
+    ("my heel and ankle are sore", {("foot_pain", "ankle_foot"), ("joint_pain", "ankle_foot")}),
+    ("rolled ankle bball", {("joint_pain", "ankle_foot"), ("sports_injury", "ankle_foot")}),
+])
+def test_the_ankle_is_a_joint_the_rest_of_the_foot_is_the_foot(text, expected):
+    """body_parts.yml `pain_condition_of`: the ankle's complaint is joint pain, as the wrist's."""
+    assert present(text) == expected
