@@ -493,6 +493,7 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
                 regions.same_sentence(lowered, mention.end, RECURRENCE.search(lowered, mention.end).start()):
             conditions.append(replace(conditions[-1], status="present"))  # "had TMJ as a teen, it's back"
     _booked_for_them(conditions, text, lowered)
+    _muscles_of_a_region(conditions, parts, lowered, lexicon)
     conditions += _injury_region_pain(conditions, parts, lexicon)
     _side_said_apart(conditions, lowered)
     _surgery_status(conditions, lowered)
@@ -664,6 +665,30 @@ def _side_said_apart(conditions: list[ConditionMention], lowered: str) -> None:
 
 #: "no pain down the legs": the pain is said not to travel
 _RADIATION_DENIED = re.compile(r"\b(?:no|not|never|without|nothing)\b|n't\b")
+
+
+def _muscles_of_a_region(conditions: list[ConditionMention], parts: list[Mention],
+                         lowered: str, lexicon: Lexicon) -> None:
+    """"muscle pain in my shoulder", "muscle spasm in my lower back": the region's complaint
+    (its muscles'), not the whole body's."""
+    for cond in conditions:
+        if cond.id != "muscle_pain":
+            continue
+        if cond.body_part not in (None, "whole_body"):
+            # "sore muscles in my back": found at the back, the back's complaint
+            if "muscle" in cond.text.lower() and lexicon.region_pain_condition.get(cond.body_part):
+                cond.id = lexicon.pain_condition(cond.body_part)
+            continue
+        region = next((p for p in parts if p.start >= cond.end and p.id != "whole_body"
+                       and lexicon.region_pain_condition.get(p.id)
+                       and regions.IN_THE_REGION.fullmatch(lowered, cond.end, p.start)), None)
+        if region is None:
+            continue
+        for listed in _listed_with(region, parts, lowered):  # "... in my back and shoulders"
+            conditions.append(replace(cond, id=lexicon.pain_condition(listed.id, listed.text)
+                                      or "muscle_pain", body_part=listed.id))
+        cond.id = lexicon.pain_condition(region.id, region.text) or "muscle_pain"
+        cond.body_part = region.id
 
 
 def _injury_region_pain(conditions: list[ConditionMention], parts: list[Mention],

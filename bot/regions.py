@@ -85,6 +85,20 @@ def same_sentence(lowered: str, a: int, b: int) -> bool:
     return not SENTENCE_BREAK.search(lowered, lo, hi)
 
 
+#: a muscle said as no place of its own: "my muscles", "a muscle"
+_A_MUSCLE_WORD = re.compile(r"(?:(?:my|the|a|all my)\s+)?muscles?")
+#: between a muscle's complaint and the region it is in: "muscle pain in my lower back"
+IN_THE_REGION = re.compile(r"\s+(?:in|on|of|across|around|along)\s+(?:my|the|his|her|your|both)\s+"
+                           r"(?:(?:left|right)\s+)?")
+
+
+def _has_its_own_pain(part: Mention, lexicon: Lexicon | None) -> bool:
+    """A region whose complaint massage treats as its own (not the whole body, the chest or
+    the belly)."""
+    return part.id != "whole_body" and lexicon is not None \
+        and bool(lexicon.region_pain_condition.get(part.id))
+
+
 def real_body_parts(lowered: str, parts: list[Mention],
                     lexicon: Lexicon | None = None) -> list[Mention]:
     """Drops "back" where it is an adverb ("get back to running", "it's back") and a region
@@ -94,6 +108,16 @@ def real_body_parts(lowered: str, parts: list[Mention],
     # "wrist joint", "toe joints": the joint of the region just named
     parts = [p for i, p in enumerate(parts) if not (
         i and normalise_text(p.text) in joints and lowered[parts[i - 1].end:p.start].strip() == "")]
+    # "my shoulder muscle hurts", "neck muscles": the muscles of the region just named
+    parts = [p for i, p in enumerate(parts) if not (
+        i and p.id == "whole_body" and _A_MUSCLE_WORD.fullmatch(normalise_text(p.text))
+        and _has_its_own_pain(parts[i - 1], lexicon)
+        and lowered[parts[i - 1].end:p.start].strip() == "")]
+    # "the muscle in my upper back hurts": the muscle of the region named just after it
+    parts = [p for i, p in enumerate(parts) if not (
+        p.id == "whole_body" and _A_MUSCLE_WORD.fullmatch(normalise_text(p.text))
+        and i + 1 < len(parts) and _has_its_own_pain(parts[i + 1], lexicon)
+        and IN_THE_REGION.fullmatch(lowered, p.end, parts[i + 1].start))]
     return [p for p in parts if not (
         p.text.lower() == "back" and (NOT_THE_BACK_BEFORE.search(lowered[:p.start])
                                       or (NOT_THE_BACK_AFTER.match(lowered, p.end)

@@ -672,3 +672,23 @@ def test_what_the_model_reads_as_symptoms_is_no_region_complaint_here(text):
 def test_the_ankle_is_a_joint_the_rest_of_the_foot_is_the_foot(text, expected):
     """body_parts.yml `pain_condition_of`: the ankle's complaint is joint pain, as the wrist's."""
     assert present(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I have muscle pain in my shoulder", {("shoulder_pain", "shoulder")}),
+    ("muscle spasm in my lower back, i cant stand straight", {("back_pain", "lower_back")}),
+    ("the muscle in my upper back hurts", {("back_pain", "upper_back")}),
+    ("my shoulder muscle hurts", {("shoulder_pain", "shoulder")}),
+    ("i have muscle pain in my shoulder and neck", {("shoulder_pain", "shoulder"), ("neck_pain", "neck")}),
+    ("muscle pain in my left calf", {("muscle_pain", "calf")}),
+    ("my muscles hurt", {("muscle_pain", "whole_body")}),
+])
+def test_the_muscles_of_a_region_are_that_region_s_complaint(text, expected):
+    """"muscle pain in my shoulder" was recorded as muscle pain of the whole body."""
+    assert present(text) == expected
+
+
+def test_a_chest_muscle_stays_a_muscle_complaint():
+    """The chest has no pain condition of its own: its muscle's stays the muscles'."""
+    assert "muscle_pain" in {c for c, _ in present(
+        "pain in my chest muscle from benching too heavy, not heart related just the pec")}
