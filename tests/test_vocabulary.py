@@ -692,3 +692,14 @@ def test_a_chest_muscle_stays_a_muscle_complaint():
     """The chest has no pain condition of its own: its muscle's stays the muscles'."""
     assert "muscle_pain" in {c for c, _ in present(
         "pain in my chest muscle from benching too heavy, not heart related just the pec")}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("burning sensation across my lower back", ("back_pain", "lower_back")),
+    ("I feel weakness in my shoulder, cannot hold a cup", ("shoulder_pain", "shoulder")),
+])
+def test_burning_or_weakness_in_a_region_is_that_region_s_complaint(text, expected):
+    """Were `other`: a burning sensation is a pain word (McGill), weakness of a region its
+    complaint, as the labelled sets and the real utterances count them."""
+    assert expected in present(text)
+    assert "other" not in {c for c, _ in present(text)}
