@@ -703,3 +703,14 @@ def test_burning_or_weakness_in_a_region_is_that_region_s_complaint(text, expect
     complaint, as the labelled sets and the real utterances count them."""
     assert expected in present(text)
     assert "other" not in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("my shoulder is paining when i lift my arm above head", {("shoulder_pain", "shoulder")}),
+    ("My shoulder is grinding and crunching when I do arm circles", {("shoulder_pain", "shoulder")}),
+    ("my neck hurts when i turn my head", {("neck_pain", "neck")}),
+    ("I cant lift my arm", {("muscle_pain", "arm")}),  # no other region: the arm is the one
+])
+def test_the_region_of_what_is_done_is_no_second_complaint(text, expected):
+    """"my shoulder hurts when I raise my arm" also recorded the arm's muscle pain."""
+    assert present(text) == expected
