@@ -43,6 +43,8 @@ NOT_THE_BACK_BEFORE = re.compile(
 THE_BODY_S_BACK = re.compile(r"\b(?:my|his|her|their|our|your|lower|upper|mid|middle|whole|entire)\s+$")
 NOT_THE_BACK_AFTER = re.compile(r"\s+(?:to|again|home|then|in action|on track|into|and forth|"
                                 r"from|at|later)\b")
+#: "the back of my heel", "the back of my hand": another region's back
+BACK_OF_ANOTHER = re.compile(r"\s+of\s+(?:my|the|his|her|your|their|both)\b")
 RADIATION = re.compile(
     r"(?:\b(?:shoot\w*|radiat\w*|travel\w*|go(?:es|ing)?|runs?|running|spread\w*)\s+"
     r"(?:all\s+the\s+way\s+)?(?:down|into|to|up|through)|\b(?:all\s+the\s+way\s+)?down)\s+"
@@ -119,7 +121,8 @@ def real_body_parts(lowered: str, parts: list[Mention],
         and i + 1 < len(parts) and _has_its_own_pain(parts[i + 1], lexicon)
         and IN_THE_REGION.fullmatch(lowered, p.end, parts[i + 1].start))]
     return [p for p in parts if not (
-        p.text.lower() == "back" and (NOT_THE_BACK_BEFORE.search(lowered[:p.start])
+        p.text.lower() == "back" and (BACK_OF_ANOTHER.match(lowered, p.end)
+                                      or NOT_THE_BACK_BEFORE.search(lowered[:p.start])
                                       or (NOT_THE_BACK_AFTER.match(lowered, p.end)
                                           and not THE_BODY_S_BACK.search(lowered[:p.start]))))
         and not any(s <= p.start < e for s, e in elsewhere)]

@@ -714,3 +714,12 @@ def test_burning_or_weakness_in_a_region_is_that_region_s_complaint(text, expect
 def test_the_region_of_what_is_done_is_no_second_complaint(text, expected):
     """"my shoulder hurts when I raise my arm" also recorded the arm's muscle pain."""
     assert present(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("the back of my heel is tender", {("foot_pain", "ankle_foot")}),
+    ("sharp pain in the back of my shoulder when I serve", {("shoulder_pain", "shoulder")}),
+    ("my back hurts", {("back_pain", "back")}),
+])
+def test_the_back_of_another_region_is_that_region(text, expected):
+    assert present(text) == expected
