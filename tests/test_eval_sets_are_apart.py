@@ -159,6 +159,10 @@ def evaluation_sets() -> dict[str, list[tuple[str, str]]]:
         "prompt_h.jsonl": jsonl_examples(EVAL_DIR / "prompt_h.jsonl"),
         "prompt_i.jsonl": jsonl_examples(EVAL_DIR / "prompt_i.jsonl"),
         "prompt_j.jsonl": jsonl_examples(EVAL_DIR / "prompt_j.jsonl"),
+        # crowd-style phrases to symptom prompts, doctor-Q&A and counselling posts (2026-12-07,
+        # sixth session): prompt_l tuned on, prompt_m held out
+        "prompt_l.jsonl": jsonl_examples(EVAL_DIR / "prompt_l.jsonl"),
+        "prompt_m.jsonl": jsonl_examples(EVAL_DIR / "prompt_m.jsonl"),
     }
 
 

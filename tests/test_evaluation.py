@@ -74,7 +74,7 @@ def test_crowd_phrases_and_health_questions(nlu_parser, name, type_floor, f1_flo
     assert figures["condition_micro_f1"] >= f1_floor
     assert figures["negated_reported_present"] == 0
 
-HELD_OUT = {"prompt_e.jsonl", "prompt_h.jsonl", "prompt_j.jsonl"}
+HELD_OUT = {"prompt_e.jsonl", "prompt_h.jsonl", "prompt_j.jsonl", "prompt_m.jsonl"}
 
 
 @pytest.mark.parametrize(("name", "type_floor", "f1_floor"), [
@@ -106,3 +106,15 @@ def test_a_region_the_trained_model_reads_as_symptoms_is_medical(nlu_parser, tex
     assessed = assess_parsed(text, nlu_parser.parse(text))
     assert assessed["client_type"] == "medical", assessed["reasons"]
     assert [c["id"] for c in assessed["conditions"]] == [condition]
+
+
+@pytest.mark.parametrize(("name", "type_floor", "f1_floor"), [
+    ("prompt_l.jsonl", 0.94, 0.88), ("prompt_m.jsonl", 0.91, 0.85)])
+def test_crowd_phrases_written_for_the_sixth_session(nlu_parser, name, type_floor, f1_floor):
+    """200 + 200 crowd phrases to symptom prompts, doctor-Q&A and counselling posts, written by
+    a helper who saw neither the training data, the lookups nor the real utterances, at the
+    start of the sixth session of 2026-12-07 (after its first change). prompt_l tuned on,
+    prompt_m held out (run only then and at the end). Figures in tests/nlu/README.md."""
+    figures = run(nlu_parser, ROOT / "tests/nlu" / name, examples=name not in HELD_OUT)
+    assert figures["client_type_accuracy"] >= type_floor
+    assert figures["condition_micro_f1"] >= f1_floor
