@@ -723,3 +723,11 @@ def test_the_region_of_what_is_done_is_no_second_complaint(text, expected):
 ])
 def test_the_back_of_another_region_is_that_region(text, expected):
     assert present(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "the pressure is too much, I can't focus",
+    "I am under so much pressure at work",
+])
+def test_pressure_in_plain_words_is_stress(text):
+    assert "stress" in {c for c, _ in present(text)}
