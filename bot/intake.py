@@ -159,11 +159,16 @@ def screen_conversation(previous: dict | None, text: str, concerns: dict | None,
     `check_answers` keeps the client's answers to "is this happening now?" for staff; a
     symptom already answered "no" is not asked about again."""
     facts = surgery_facts(Extraction.from_dict(concerns))
-    result = safety.screen(text, facts)
+    # "booking for my mum", then "she takes warfarin": what is said of her is her health
+    for_someone_else = bool((previous or {}).get("for_someone_else")) or \
+        safety.books_for_someone_else(text, safety.load_safety_rules())
+    result = safety.screen(text, facts, for_someone_else=for_someone_else)
     if previous:
         result = safety.merge_results([safety.SafetyResult.from_dict(previous), result])
     answers = dict((previous or {}).get("check_answers") or {})
     updated = result.as_dict()
+    if for_someone_else:
+        updated["for_someone_else"] = True
     updated["checks"] = [fid for fid in updated["checks"] if fid not in answers]
     if model_flagged and updated["outcome"] != "urgent" and not updated["checks"] \
             and MODEL_CHECK not in answers:

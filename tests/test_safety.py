@@ -354,7 +354,7 @@ def test_a_message_screened_again_is_read_once_and_each_result_is_its_own():
     rules = load_safety_rules()
     text = "crushing chest pain and my left arm is numb right now"
     first = screen(text, rules=rules)
-    assert text in rules.screen_cache
+    assert (text, False) in rules.screen_cache  # (text, for_someone_else)
     first.evidence.clear()
     again = screen(text, rules=rules)
     assert again.outcome == "urgent" and again.evidence
@@ -431,3 +431,16 @@ def test_lymph_nodes_taken_out_are_for_the_therapist_and_name_no_treatment():
     assert find_appointment_type("they took some lymph nodes out on the left side.",
                                  load_catalogue()[:3]) is None
     assert find_appointment_type("the lymph one", load_catalogue()).id.startswith("lymphatic")
+
+
+def test_what_is_said_of_the_person_booked_for_counts_in_a_later_message():
+    """A client-style test: "booking for my mom", then "for her? she takes warfarin i think"
+    was not screened (a relative's health is family history unless the booking is theirs)."""
+    from bot.intake import screen_conversation
+
+    first = screen_conversation(None, "hi im booking for my mom, her lower back is bad", None)
+    later = screen_conversation(first, "for her? she takes warfarin i think", None)
+    assert "blood_thinners" in later["cautions"] and later["outcome"] == "therapist_review"
+    own = screen_conversation(screen_conversation(None, "my back hurts", None),
+                              "my dad takes warfarin", None)
+    assert own["cautions"] == [] and own["outcome"] == "book"

@@ -16,12 +16,13 @@ from .rules import FLAG_OUTCOMES, Flag, SafetyRules, load_safety_rules
 from .scope import PART_BREAK, survives
 
 
-def _prepared(text: str, rules: SafetyRules) -> Message:
-    """The message with the spans that exclusions ("chest press", "stroke of luck") cover."""
+def _prepared(text: str, rules: SafetyRules, for_someone_else: bool = False) -> Message:
+    """The message with the spans that exclusions ("chest press", "stroke of luck") cover;
+    `for_someone_else`: the conversation already said the booking is for another person."""
     msg = prepare(text, rules)
     excluded = tuple(sorted(m.span() for p in rules.cues.exclusions
                             for window in windows(p, msg) for m in scan(p, msg, *window)))
-    return replace(msg, excluded=excluded)
+    return replace(msg, excluded=excluded, for_someone_else=msg.for_someone_else or for_someone_else)
 
 
 def _survivors(pattern: re.Pattern, msg: Message, flag: Flag, rules: SafetyRules,
@@ -194,10 +195,12 @@ def _as_date(value) -> date | None:
 
 
 def screen(text: str, facts: Mapping | None = None,
-           rules: SafetyRules | None = None) -> SafetyResult:
-    """Screen one client message (plus structured answers such as the surgery date)."""
+           rules: SafetyRules | None = None, for_someone_else: bool = False) -> SafetyResult:
+    """Screen one client message (plus structured answers such as the surgery date).
+    `for_someone_else`: an earlier message said the booking is for another person, so "she
+    takes warfarin" is about the one to be massaged."""
     rules = rules or load_safety_rules()
-    evidence, checks = (dict(found) for found in _flags_in(text, rules))
+    evidence, checks = (dict(found) for found in _flags_in(text, rules, for_someone_else))
     weeks = _surgery_weeks_from_facts(facts)
     if weeks is not None and 0 <= weeks <= rules.settings["surgery_clearance_weeks"]:
         evidence.setdefault("recent_surgery", "surgery date")
@@ -208,13 +211,14 @@ _SCREEN_CACHE_SIZE = 512
 _CACHED_TEXT_CHARS = 4000
 
 
-def _flags_in(text: str, rules: SafetyRules) -> tuple[dict, dict]:
+def _flags_in(text: str, rules: SafetyRules, for_someone_else: bool = False) -> tuple[dict, dict]:
     """(evidence, checks) of every flag found in the text, kept per rules object for the
     last messages (the same message is screened in several places of one turn)."""
     cache = rules.screen_cache
-    found = cache.get(text)
+    key = (text, for_someone_else)
+    found = cache.get(key)
     if found is None:
-        msg = _prepared(text, rules)
+        msg = _prepared(text, rules, for_someone_else)
         evidence, checks = {}, {}
         for flag in rules.flags:
             words, check = _find(flag, msg, rules)
@@ -224,7 +228,7 @@ def _flags_in(text: str, rules: SafetyRules) -> tuple[dict, dict]:
         if len(text) <= _CACHED_TEXT_CHARS:  # long messages are rare and would fill memory
             if len(cache) >= _SCREEN_CACHE_SIZE:
                 cache.pop(next(iter(cache)))  # the oldest entry
-            cache[text] = found
+            cache[key] = found
     return found
 
 
