@@ -158,3 +158,12 @@ def test_a_concern_on_both_sides_reads_as_such():
         "knee pain (both sides)"]
     assert [describe_condition(c) for c in extract("both my ankles hurt").conditions] == [
         "joint pain (ankle/foot, both sides)"]  # the ankle is a joint (body_parts.yml)
+
+
+@pytest.mark.parametrize("text", ["my shoulder is not right", "my shoulder just isnt right lately",
+                                  "my knee feels not quite right"])
+def test_not_right_is_no_right_side(text):
+    """A client-style test: "my shoulder is not right" was read back as "right shoulder pain"."""
+    from bot.extraction import extract
+
+    assert all(c.side is None for c in extract(text, intent="describe_symptoms").conditions)
