@@ -44,7 +44,13 @@ DURATION = re.compile(
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun|"
     r"the weekend|last week|last month|yesterday|the accident|the fall|the surgery|the birth|the baby)\b[^,.;!?]{0,30}"
     r"|\bfor\s+(?:years|months|weeks|ages|forever|a while|a long time|decades)\b"
-    r"|\b(?:yesterday|this morning|last night|today|recently|all my life|my whole life)\b")
+    r"|\b(?:yesterday|this morning|last night|today|recently|all my life|my whole life)\b"
+    # "it started on tuesday", "began in march", "rolled my ankle last month"
+    r"|\b(?:started|began|begun|came on|kicked in)\s+(?:on\s+|in\s+|around\s+|about\s+|back\s+in\s+)?"
+    r"(?:last\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|"
+    r"fri|sat|sun|week|month|year|weekend|night|january|february|march|april|may|june|july|"
+    r"august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b"
+    r"|\b(?:last|this past)\s+(?:week|month|year|weekend|summer|winter|spring|fall|autumn)\b")
 REFERRAL = re.compile(
     r"\b(?:dr|doc|doctor|physician|gp|pcp|surgeon|ortho\w*|chiro\w*|pt|physio\w*|"
     r"physical therapist|neurologist|rheumatologist|np|nurse practitioner|oncologist)\.?\s+"
@@ -331,6 +337,9 @@ _REFERS_BACK = re.compile(r"\b(?:like this|like that|it'?s been|its been|it has 
                           r"(?:\d|an?\b|one\b|two\b|three\b|four\b|five\b|six\b|several\b|a few\b|"
                           r"few\b|couple\b)"  # "been like 3 months", not "been meaning to"
                           r"|\b\d{1,2}\s*(?:/|out of)\s*10\b")  # "4/10 for 2 weeks"
+#: "rolled my ankle last month": what happened then is the complaint's start
+_ONSET_BEFORE = re.compile(r"\b(?:rolled|twisted|hurt|injured|pulled|strained|sprained|tore|torn|"
+                           r"broke|fell|happened|tweaked|crashed|landed|did it|did this|came on)\b|\b(?:for|over|in)\s+(?:the\s+)?$")
 #: "2-3x a wk", "twice a month": how often, not how long.
 _HOW_OFTEN_BEFORE = re.compile(r"(?:\d\s*x|\btimes?|\bonce|\btwice)\s*$")
 #: "no surgeries recently", "haven't had one in over a year": nothing has gone on that long.
@@ -353,6 +362,9 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
         if re.match(r"\s+old\b|\s*\)?\s*(?:pregnant|along|preg|gestation)", lowered[match.end():]) \
                 or re.search(r"(?:pre?gn?\w*|expecting)\W{0,3}$", lowered[:match.start()]):
             continue  # an age, or how far along a pregnancy is
+        if re.match(r"(?:last|this past)\s", match.group(0)) and not _ONSET_BEFORE.search(
+                lowered[max(0, match.start() - 40):match.start()]):
+            continue  # "saw the doc last month": when something else happened
         if (lowered.startswith("for", match.start())
                 and _ACTIVITY_BEFORE.search(lowered[max(0, match.start() - 30):match.start()])) \
                 or _HOW_OFTEN_BEFORE.search(lowered[max(0, match.start() - 12):match.start()]) \

@@ -167,3 +167,15 @@ def test_not_right_is_no_right_side(text):
     from bot.extraction import extract
 
     assert all(c.side is None for c in extract(text, intent="describe_symptoms").conditions)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("rolled my ankle last month", "last month"),
+    ("it started on tuesday", "started on tuesday"),
+    ("my knee hurts for the last week", "last week"),
+    ("my knee hurts, saw the doc last month about something else", None),
+])
+def test_when_it_started_is_how_long(text, expected):
+    """A client-style test: "rolled my ankle last month" was asked how long again, and "it
+    started on tuesday" at the summary was stored as the preferred times."""
+    assert extract(text).duration == expected
