@@ -433,7 +433,8 @@ def extract(text: str, entities: list[dict] | None = None, intent: str | None = 
         parts = [replace(m, label="body_part") for m in lexicon.scan(text, "region_stand_in")]
     # "my shoulder hurts when I lift my arm": the region of what is done is no complaint
     # where another region is named in the sentence
-    parts = _regions_of_what_is_done(lowered, parts, mentions["aggravator"])
+    parts = _regions_of_what_is_done(lowered, parts, mentions["aggravator"],
+                                     complaint_known=not regions_by_what_is_done)
     # "every joint in my body aches": the joints' pain, not the "body aches" begun inside them
     joint_parts = [p for p in parts if lexicon.listed_as(p.text, lexicon.joints)]
     elsewhere = lexicon.not_massage_site_spans(text)  # also read by _body_words
@@ -708,14 +709,17 @@ def _muscles_of_a_region(conditions: list[ConditionMention], parts: list[Mention
         cond.body_part = region.id
 
 
-def _regions_of_what_is_done(lowered: str, parts: list[Mention],
-                             aggravators: list[Mention]) -> list[Mention]:
+def _regions_of_what_is_done(lowered: str, parts: list[Mention], aggravators: list[Mention],
+                             complaint_known: bool = False) -> list[Mention]:
+    """Without the regions named in what is done ("when I lift my arm") where another region
+    is named in the sentence, or a complaint is known already (a later message: "it hurts when
+    i lift my arm over my head" about the shoulder said before)."""
     def in_an_action(part: Mention) -> bool:
         return any(a.start <= part.start < a.end for a in aggravators)
 
-    return [p for p in parts if not (in_an_action(p) and any(
+    return [p for p in parts if not (in_an_action(p) and (complaint_known or any(
         not in_an_action(o) and o.id != p.id and o.id != "whole_body"
-        and regions.same_sentence(lowered, o.start, p.start) for o in parts))]
+        and regions.same_sentence(lowered, o.start, p.start) for o in parts)))]
 
 
 def _injury_region_pain(conditions: list[ConditionMention], parts: list[Mention],

@@ -179,3 +179,16 @@ def test_when_it_started_is_how_long(text, expected):
     """A client-style test: "rolled my ankle last month" was asked how long again, and "it
     started on tuesday" at the summary was stored as the preferred times."""
     assert extract(text).duration == expected
+
+
+def test_the_region_of_what_is_done_later_is_no_new_complaint():
+    """A client-style test: "muscle pain in my shoulder", then "it hurts when i lift my arm
+    over my head... left arm" was read back as "muscle pain (left arm)"."""
+    from bot.intake import update_concerns
+    from bot.labels import describe_condition
+
+    first = update_concerns(None, "hi i have muscle pain in my shoulder", [], "describe_symptoms",
+                            message=1)
+    later = update_concerns(first.to_dict(), "it hurts when i lift my arm over my head, left arm",
+                            [], "describe_symptoms", message=2)
+    assert [describe_condition(c) for c in later.conditions] == ["shoulder pain"]
