@@ -791,9 +791,13 @@ _NAME_CUT = re.compile(
     r"\s*(?:,|;|\s-\s|\s+(?:and|n|&)\s+(?=my|the|i|it|you|email|phone|number|call|text|reach)|"
     r"\s+(?=(?:my|the) (?:number|phone|cell|email|mobile)\b))\s*"
     r"(?=(?:that'?s|thats|spelled|spelt|it'?s|its|and|but|my|i|i'?m|you|u|call|text|reach|"
-    r"email|phone|number|cell|mobile|the|for|thanks|thank|pls|please)\b)", re.IGNORECASE)
+    r"email|phone|number|cell|mobile|the|for|thanks|thank|pls|please)\b)"
+    # "Faith Hill - not the singer", "Rose Bush. yes thats really my name", "May Day, shes
+    # my mum": a name, then a remark in lower case
+    r"|(?-i:\s+-\s+(?=[a-z])|(?<![Dd][Rr])(?<![Ss][Tt])(?<![Mm][RrSs])(?<![Mm][Rr][Ss])(?<![JjSs][Rr])"
+    r"\.\s+(?=[a-z])|,\s*(?=[a-z]+\b(?!\s*$)))", re.IGNORECASE)
 _NAME_TAIL = re.compile(r"[\s,.!(]+(?:(?:as|like)\s+i\s+(?:said|mentioned|wrote|told\s+you)(?:\s+before|"
-                        r"\s+earlier|\s+already)?\)?|thanks?|thank\s+you|thx|ty|please|pls|plz)?[\s.!)]*$",
+                        r"\s+earlier|\s+already)?\)?|thanks?|thank\s+you|thx|ty|please|pls|plz|lol|haha|lmao)?[\s.!)]*$",
                         re.IGNORECASE)
 
 

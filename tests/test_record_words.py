@@ -192,3 +192,18 @@ def test_the_region_of_what_is_done_later_is_no_new_complaint():
     later = update_concerns(first.to_dict(), "it hurts when i lift my arm over my head, left arm",
                             [], "describe_symptoms", message=2)
     assert [describe_condition(c) for c in later.conditions] == ["shoulder pain"]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Faith Hill - not the singer", "Faith Hill"),
+    ("her name is May Day, shes my mum", "May Day"),
+    ("Rose Bush. yes thats really my name", "Rose Bush"),
+    ("its Summer Dale lol", "Summer Dale"),
+    ("Dr. Kim Lee", "Dr. Kim Lee"),
+    ("st. john smith", "St. John Smith"),
+])
+def test_a_name_then_a_remark_is_the_name(text, name):
+    """A client-style test: each was refused ("Sorry, what name should I use?")."""
+    from bot.intake import name_from
+
+    assert name_from(text) == name
