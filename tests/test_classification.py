@@ -18,7 +18,7 @@ CASES = [
     ("lymphedema in my right arm after breast cancer surgery", "medical", "lymphatic_drainage_60", "lymphedema"),
     ("had a knee replacement 3 months ago, still stiff", "medical", "post_surgical_60", "surgery"),
     ("c-section scar feels tight and pulls", "medical", "post_surgical_60", "scar"),
-    ("pulled a hammy playing soccer last week", "medical", "sports_60", "from a sport"),
+    ("pulled a hammy playing soccer last week", "medical", "sports_60", "an injury"),
     ("my ankles swell up after long flights", "medical", "lymphatic_drainage_60", "swelling"),
     ("crick in my neck from sleeping wrong", "medical", None, "neck"),
     ("desk job, shoulders and neck are in knots and sore", "medical", None, "shoulder"),
