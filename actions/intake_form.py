@@ -83,11 +83,15 @@ class ValidateIntakeForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_intake_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        # the slots as the client's message found them (the summary they answer), before
+        # this message's mappings and rasa-sdk's extraction fill any: validate_confirm
+        tracker.slots_before_message = _slots_before_message(tracker)
+        return await super().run(dispatcher, tracker, domain)
+
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[Dict[Text, Any]]:
-        # the slots as the client's message found them (the summary they answer), before
-        # rasa-sdk updates tracker.slots with what this message fills: validate_confirm
-        tracker.slots_before_message = dict(tracker.slots)
         events = await self._validation_events(dispatcher, tracker, domain)
         return events + _number_on_file(tracker, events)
 
@@ -581,6 +585,26 @@ class ValidateIntakeForm(FormValidationAction):
         dispatcher.utter_message(response="utter_ask_what_to_change" if intent == "deny"
                                  else "utter_correction_unclear")
         return {"confirm": None, "awaiting_change": True}  # None re-asks after the change
+
+
+def _slots_before_message(tracker: Tracker) -> dict:
+    """The slots as the summary showed them: what Rasa's mappings filled from this message
+    already (the slot candidates at the end of the events) is taken back to its value before
+    the message, from the tracker's events (a client-style test: "actually make that thurs
+    or fri mornings, not sat" got "That's what I have already" and was stored)."""
+    slots = dict(tracker.slots)
+    filled_now = tracker.slots_to_validate()
+    if not filled_now:
+        return slots
+    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    earlier = tracker.events[:users[-1]] if users else []
+    before = {}
+    for event in earlier:
+        if event.get("event") == "slot":
+            before[event.get("name")] = event.get("value")
+    for name in filled_now:
+        slots[name] = before.get(name)
+    return slots
 
 
 def _said(screened: Optional[dict]) -> dict:

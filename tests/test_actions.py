@@ -617,3 +617,24 @@ async def test_a_long_statement_with_a_question_at_the_list_is_no_pick():
     events, _ = await run(ValidateIntakeForm(), tr)
     assert SlotSet("appointment_type", None) in events
     assert not any(e.get("name") == "appointment_type" and e.get("value") for e in events)
+
+
+async def test_times_changed_at_the_summary_are_an_update_not_already_noted():
+    """A client-style test: "actually make that thurs or fri mornings, not sat" at the summary
+    got "That's what I have already" though the times were changed (the times' mapping had
+    filled the slot from this message before the summary was compared)."""
+    earlier = [{"event": "slot", "timestamp": None, "name": "preferred_times",
+                "value": "saturday mornings"},
+               {"event": "user", "timestamp": None, "text": "saturday mornings"},
+               {"event": "bot", "timestamp": None, "text": "Here's what I have: ..."},
+               {"event": "user", "timestamp": None,
+                "text": "actually make that thurs or fri mornings, not sat"},
+               {"event": "slot", "timestamp": None, "name": "preferred_times",
+                "value": "actually make that thurs or fri mornings, not sat"}]
+    tr = tracker("actually make that thurs or fri mornings, not sat", "correct",
+                 {**FILLED, "preferred_times": "actually make that thurs or fri mornings, not sat"},
+                 events=earlier)
+    events, messages = await run(ValidateIntakeForm(), tr)
+    assert [m["response"] for m in messages] == ["utter_updated"]
+    assert any(e.get("name") == "preferred_times" and "thurs" in str(e.get("value"))
+               for e in events)
