@@ -972,7 +972,7 @@ def referral_provider(text: str) -> str | None:
 
 
 _TIMES_LEAD = re.compile(
-    r"^(?:(?:oh|oops|sorry|actually|wait|no|nope|hmm|also|and|but|so|ok|okay)\b[,!.\s]*)*"
+    r"^(?:(?:oh|oops|sorry|actually|wait|no|nope|hmm|also|and|but|so|ok|okay)\b[,!.\s]*)*(?:"
     r"(?:i'?m |i am )?(?:free|available|around)\b|"
     r"(?:(?:can|could) (?:we|you|it) (?:do|make it|change (?:it|that|the times?|my times?) to|"
     r"switch (?:it |the times? )?to)|"
@@ -980,7 +980,7 @@ _TIMES_LEAD = re.compile(
     r"(?:the |my )?(?:preferred )?(?:times?|days?|availability|schedule)(?:\s*:|\s+(?:is|are|"
     r"should (?:just |only )?be))|"
     r"i'?d (?:prefer|rather)|i prefer\b|prefer\b|instead of \S+(?: \S+)?|"
-    r"(?:i )?(?:told you|said)|(?:as|like) i (?:said|told you))?\s*", re.IGNORECASE)
+    r"(?:i )?(?:told you|said)|(?:as|like) i (?:said|told you)))?\s*", re.IGNORECASE)
 _TIMES_TAIL = re.compile(
     r"\s*(?:(?:are|is|would be|work|works|would work)\s+(?:much\s+|a lot\s+)?(?:better|best|easier|good|"
     r"fine|great)(?:\s+for me)?|instead|please|pls|thanks?|thank you)[\s.!]*$", re.IGNORECASE)
@@ -1051,7 +1051,7 @@ def times_from_correction(text: str) -> str:
     you Friday at noon, not Wednesday" -> "Friday at noon": the part that says when, not
     what it replaces."""
     text = (text or "").strip()
-    parts = [p.strip() for p in re.split(r"[,;.]|\b(?:make it|change it to|switch (?:it )?to|"
+    parts = [p.strip() for p in re.split(r"[,;.]|\b(?:make (?:it|that|them)|change (?:it|that) to|switch (?:it )?to|"
                                          r"move it to)\b", text) if p and p.strip()]
     saying = [says_when(p) and not re.match(
         r"(?:not|no|instead of)\b|\w+day (?:doesn'?t|does not|won'?t|can'?t)", p, re.I)

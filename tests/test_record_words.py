@@ -207,3 +207,13 @@ def test_a_name_then_a_remark_is_the_name(text, name):
     from bot.intake import name_from
 
     assert name_from(text) == name
+
+
+@pytest.mark.parametrize("text, times", [
+    ("actually make that thurs or fri mornings, not sat", "thurs or fri mornings"),
+    ("actually late afternoons are better", "late afternoons"),
+])
+def test_times_changed_at_the_summary_keep_only_when(text, times):
+    from bot.intake import times_from_correction
+
+    assert times_from_correction(text) == times
