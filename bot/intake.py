@@ -968,7 +968,16 @@ def referral_provider(text: str) -> str | None:
     named = _PROVIDER.search(text, match.end())  # "my chiropractor, Dr. Feldman"
     if named and named.group(1) and named.start() - match.end() <= 12:
         return f"Dr. {named.group(1)} ({match.group(2).lower()})"
+    # "Jen Mills, my physio", "my physio Jen Mills": the person named beside the kind
+    person = next((m for m in _PERSON.finditer(text)
+                   if 0 <= match.start() - m.end() <= 12 or 0 <= m.start() - match.end() <= 3), None)
+    if person:
+        return f"{person.group(0)} ({match.group(2).lower()})"
     return f"my {match.group(2).lower()}"
+
+
+#: A person's first and last name as written ("Jen Mills")
+_PERSON = re.compile(r"\b(?!(?:Dr|Doctor|The|My|Yes|No|Blue|United|City)\b)[A-Z][a-z'-]+\s+[A-Z][a-z'-]+\b")
 
 
 _TIMES_LEAD = re.compile(

@@ -217,3 +217,15 @@ def test_times_changed_at_the_summary_keep_only_when(text, times):
     from bot.intake import times_from_correction
 
     assert times_from_correction(text) == times
+
+
+@pytest.mark.parametrize("text, provider", [
+    ("the referral is from Jen Mills, my physio", "Jen Mills (physio)"),
+    ("yes my physio Jen Mills referred me", "Jen Mills (physio)"),
+    ("yes my physio referred me", "my physio"),
+])
+def test_a_provider_named_beside_their_kind_is_kept(text, provider):
+    """A client-style test: "the referral is from Jen Mills, my physio" was kept as "my physio"."""
+    from bot.intake import referral_provider
+
+    assert referral_provider(text) == provider
