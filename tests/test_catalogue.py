@@ -319,3 +319,12 @@ def test_editing_the_file_changes_the_recommendation_without_restart(tmp_path):
     after = recommend_appointment_types("medical", ["tmj"], [], catalogue=load_catalogue(file))
     assert ids(after) == ["myofascial_60", "myofascial_90"]
     assert describe(after[0]) == "Myofascial release, 60 min, $125"
+
+
+@pytest.mark.parametrize("text, position", [("1 i guess", 0), ("2 i think", 1), ("maybe 3", 2)])
+def test_a_number_said_with_a_hedge_is_a_pick(text, position):
+    """A client-style test: "1 i guess" at the list of treatments was not understood."""
+    from bot import catalogue
+
+    offered = catalogue.offered_types(["neuromuscular_60", "myofascial_60", "sports_60"])
+    assert catalogue.find_appointment_type(text, offered) is offered[position]

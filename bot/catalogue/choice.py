@@ -23,7 +23,8 @@ _OPTION_PATTERN = re.compile(rf"(?:option|number|choice|#)\s*{_NUMBER}\b|\bno\s*
 # Words that may surround a bare "2" or "two" without making it something else.
 _FILLERS = frozenset(
     "the a please pls plz ok okay i ll id d take want go with like lets let s do um uh yes "
-    "yeah yep sure thanks thank you will be sounds good great i m im".split()
+    "yeah yep sure thanks thank you will be sounds good great i m im guess think suppose maybe "
+    "then probably prob lol".split()
 )
 _DURATIONS: tuple[tuple[re.Pattern[str], int | None], ...] = (
     (re.compile(r"\b(?:(?:an?|one|1)\s+)?hours?\s+and\s+(?:a\s+)?half\b"), 90),
