@@ -544,10 +544,16 @@ class ValidateIntakeForm(FormValidationAction):
         if not _answering(tracker, "confirm"):
             return {}
         # False: not confirmed, something is to change (validate_confirm applies it or asks what)
-        if confirms(text):
+        changes = correction_updates(tracker.current_slot_values(), text, entities) or (
+            TIMES_CHANGE.search(text) and says_when(text)
+            and times_from_correction(text) != (getattr(tracker, "slots_before_message", None)
+                                                or tracker.current_slot_values()).get("preferred_times"))
+        if confirms(text) and not (changes and len(text.split()) > 3):
             return {"confirm": True}  # "yes", "looks right", "nothing" (to "what to change?")
-        if correction_updates(tracker.current_slot_values(), text, entities):
-            return {"confirm": False}  # "yes but my number is 555-..."
+        if changes:
+            # "yes but my number is 555-...", "ok make it 8am first thing then" (a client-style
+            # test: the "ok" sent the request with the old times)
+            return {"confirm": False}
         if intent == "affirm":
             return {"confirm": True}
         return {"confirm": False}

@@ -638,3 +638,14 @@ async def test_times_changed_at_the_summary_are_an_update_not_already_noted():
     assert [m["response"] for m in messages] == ["utter_updated"]
     assert any(e.get("name") == "preferred_times" and "thurs" in str(e.get("value"))
                for e in events)
+
+
+async def test_ok_with_a_change_at_the_summary_is_the_change_not_a_yes():
+    """A client-style test: "ok make it 8am first thing then" at the summary sent the request
+    with the old times."""
+    tr = tracker("ok make it 8am first thing then", "affirm",
+                 {**FILLED, "preferred_times": "early mornings b4 work, like 7am",
+                  "requested_slot": "confirm"})
+    events, messages = await run(ValidateIntakeForm(), tr)
+    assert SlotSet("confirm", True) not in events
+    assert any(e.get("name") == "preferred_times" and "8am" in str(e.get("value")) for e in events)
