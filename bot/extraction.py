@@ -341,7 +341,8 @@ _REFERS_BACK = re.compile(r"\b(?:like this|like that|it'?s been|its been|it has 
 _ONSET_BEFORE = re.compile(r"\b(?:rolled|twisted|hurt|injured|pulled|strained|sprained|tore|torn|"
                            r"broke|fell|happened|tweaked|crashed|landed|did it|did this|came on)\b|\b(?:for|over|in)\s+(?:the\s+)?$")
 #: "2-3x a wk", "twice a month": how often, not how long.
-_HOW_OFTEN_BEFORE = re.compile(r"(?:\d\s*x|\btimes?|\bonce|\btwice)\s*$")
+_HOW_OFTEN_BEFORE = re.compile(r"(?:\d\s*x|\btimes?|\bonce|\btwice|"
+                               r"\d\s*(?:hrs?|hours?|mins?|minutes?))\s*$")  # "10hrs a day"
 #: "no surgeries recently", "haven't had one in over a year": nothing has gone on that long.
 _NOT_BEFORE = re.compile(r"\b(?:no|not|never|haven'?t|hasn'?t|havent|hasnt|didn'?t|without)\b"
                          r"(?:\s+\S+){0,4}\s*(?:in\s+)?$")

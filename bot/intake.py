@@ -563,6 +563,12 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
     if name and name_from(said_name):
         # the client's words, not the model's entity (it keeps "Martinez" of "Hope Martinez")
         updates["client_name"] = name_from(said_name)
+    booker = booker_named(text)
+    if booker:
+        # "I'm booking for her, my name is Carol", "im Tom the husband paying": the one
+        # booking, not the one who comes (a client-style test replaced the client's name)
+        updates.pop("client_name", None)
+        updates["booked_by"] = booker
     said_referral = referral_in(text)
     if said_referral is not None or re.search(r"\breferr", text or "", re.I):
         said_referral = False if re.search(r"\b(?:no|not|wasn'?t|wasnt|never|without)\b",
@@ -827,6 +833,7 @@ def name_from(text: str) -> str:
     if re.match(r"for\s+my\s+\w+", name, re.IGNORECASE):  # "it's for my son Jack Frost"
         name = _NAME_LEAD.sub("", name, count=1)
     name = _NAME_CUT.split(name, maxsplit=1)[0]
+    name = re.sub(r"\s*\([^)]*\)?\s*$", "", name)  # "Hope Springs (i know)": a remark
     name = _NAME_TAIL.sub("", name).strip(" \t,;:!\"-|/(")
     name = re.sub(r"[\s,;:/|-]+(?:phone|cell|mobile|tel|email|e-mail|number|at|or|and)\s*[:\-]?$", "",
                   name, flags=re.IGNORECASE).strip(" \t,;:!\"-|/")
@@ -913,6 +920,27 @@ def hold_reply(text: str, given: dict, known: dict, crisis: bool,
         response = HOLD_AGAIN[crisis]
     values = {"contact": contact or "", "first_name": first}
     return response, values
+
+
+def booker_named(text: str) -> str | None:
+    """The name of the one booking for someone else, said at the summary: "I'm booking for
+    her, my name is Carol" -> "Carol, booking for her"; "pls note im Tom the husband paying"
+    -> "Tom, the husband"."""
+    from bot.turns import phrase_pattern
+
+    relation = phrase_pattern("relations").pattern
+    said = text or ""
+    as_relation = re.search(rf"(?i:\b(?:i'?m|im|i am|this is))\s+([A-Z][a-z'-]+),?\s+"
+                            rf"(?i:(the|her|his|their))\s+(?P<relation>(?i:{relation}))\b", said)
+    if as_relation:
+        return f"{as_relation.group(1)}, {as_relation.group(2).lower()} {as_relation.group('relation').lower()}"
+    booking = re.search(r"(?i:\b(?:i'?m|im|i am)\s+(?:the\s+one\s+)?booking\s+(?:this\s+|it\s+)?for\s+"
+                        r"(her|him|them|my\s+\w+))", said)
+    named = re.search(r"(?i:\bmy name(?:'s|\s+is)|\bi'?m|\bim)\s+([A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)",
+                      said[booking.end():] if booking else "")
+    if booking and named:
+        return f"{named.group(1)}, booking for {booking.group(1).lower()}"
+    return None
 
 
 def booked_for(text: str) -> tuple[str | None, str | None]:

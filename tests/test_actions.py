@@ -649,3 +649,14 @@ async def test_ok_with_a_change_at_the_summary_is_the_change_not_a_yes():
     events, messages = await run(ValidateIntakeForm(), tr)
     assert SlotSet("confirm", True) not in events
     assert any(e.get("name") == "preferred_times" and "8am" in str(e.get("value")) for e in events)
+
+
+async def test_the_one_booking_named_at_the_summary_is_noted_as_the_booker():
+    """A client-style test: "I'm booking for her, my name is Carol" replaced the client's name
+    (Rose Bush) with Carol."""
+    tr = tracker("I'm booking for her, my name is Carol", "correct",
+                 {**FILLED, "client_name": "Rose Bush"})
+    events, messages = await run(ValidateIntakeForm(), tr)
+    assert SlotSet("booked_by", "Carol, booking for her") in events
+    assert not any(e.get("name") == "client_name" for e in events)
+    assert [m["response"] for m in messages] == ["utter_updated"]

@@ -229,3 +229,12 @@ def test_a_provider_named_beside_their_kind_is_kept(text, provider):
     from bot.intake import referral_provider
 
     assert referral_provider(text) == provider
+
+
+def test_hours_a_day_is_no_duration_and_a_remark_after_a_name_is_dropped():
+    """Client-style tests: "10hrs a day, been like this since jan" was stored as "a day";
+    "Hope Springs (i know)" kept the remark."""
+    from bot.intake import name_from
+
+    assert extract("desk job 10hrs a day, been like this since jan").duration == "since jan"
+    assert name_from("Hope Springs (i know)") == "Hope Springs"
