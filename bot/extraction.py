@@ -40,7 +40,7 @@ DURATION = re.compile(
     r"\s*" + _DURATION_UNIT + r"(?:\s+ago)?"
     r"|\b(?:s+i+n+c+e+|sinec|snice|sicne|sinse|sence|sice|snce|scince|sinc)\s+(?:my|the|last|early|late|i|about|around|january|february|march|april|may|june"
     r"|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct"
-    r"|nov|dec|\d{4}|christmas|xmas|thanksgiving|easter|new year'?s?|summer|winter|spring|fall|high school|college|forever|"
+    r"|nov|dec|\d{4}|christmas|xmas|christams|chrismas|christmass|xmass|thanksgiving|easter|new year'?s?|summer|winter|spring|fall|high school|college|forever|"
     r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thurs?|fri|sat|sun|"
     r"the weekend|last week|last month|yesterday|the accident|the fall|the surgery|the birth|the baby)\b[^,.;!?]{0,30}"
     r"|\bfor\s+(?:years|months|weeks|ages|forever|a while|a long time|decades)\b"
@@ -326,7 +326,7 @@ def duration_in(text: str) -> tuple[str | None, tuple[int, int] | None]:
 #: "worse when I stand for a long time": how long an activity lasts, not the complaint.
 _ACTIVITY_BEFORE = re.compile(r"\b(?:stand|standing|sit|sitting|walk|walking|drive|driving|lie|"
                               r"lying|lay|laying|type|typing|work|working|run|running|be|been "
-                              r"on my feet|on my feet)\s+(?:\w+\s+)?$")
+                              r"on my feet|on my feet)\s+(?:(?!and\b|but\b|n\b)\w+\s+)?$")
 
 
 #: "been like this since jan": a sentence about the complaint just named.
@@ -388,7 +388,8 @@ def _duration(lowered: str, text: str, conditions: list | None = None) -> str | 
                     and not (len(rest) <= 3 and start > 0):  # "about a year, usually a 5"
                 continue
         found = text[match.start():match.end()]
-        cut = re.search(r"\s(?:my|i|im|i'm|and|but|it|its|it's|the pain|when|which|so)\s", found.lower())
+        cut = re.search(r"\s(?:my|i|im|i'm|and|but|it|its|it's|the pain|when|which|so|gets|got)\s|\s[-–]\s",
+                        found.lower())
         if cut and found.lower().startswith("since") and found[:cut.start()].strip().lower() != "since":
             found = found[:cut.start()]  # "since march and it's worse" -> "since march"
         # "since January actually", "since last week like": the words, not the filler

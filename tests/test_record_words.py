@@ -238,3 +238,12 @@ def test_hours_a_day_is_no_duration_and_a_remark_after_a_name_is_dropped():
 
     assert extract("desk job 10hrs a day, been like this since jan").duration == "since jan"
     assert name_from("Hope Springs (i know)") == "Hope Springs"
+
+
+@pytest.mark.parametrize("text, duration", [
+    ("it flares up when I go running and for about two years", "for about two years"),
+    ("since christams - gets bad when I reach overhead - maybe a 5", "since christams"),
+])
+def test_durations_the_simulator_found(text, duration):
+    """Simulator seed 17: "running and for about two years" was read as how long a run lasts."""
+    assert extract(text).duration == duration
