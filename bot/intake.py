@@ -654,6 +654,13 @@ _RATING_WORDS = re.compile(r"\b(?:(?:is\s+)?not|isn'?t|never)\s+(?:a\s+|an\s+)?\
                            r"week|month|year))", re.IGNORECASE)
 
 
+def _about_a_health_detail(text: str) -> bool:
+    """A message the safety screen reads a flag or a caution in (a medicine, a clot, an
+    operation): a time in it is that detail's, not the complaint's."""
+    screened = safety.screen(text)
+    return bool(screened.red_flags or screened.cautions)
+
+
 def _corrected_rating_and_time(concerns: dict | None, text: str) -> dict | None:
     """"pain is 5 not 3", "it's been going on since january": a newer rating or time;
     "remove the 3/10": no rating."""
@@ -661,6 +668,8 @@ def _corrected_rating_and_time(concerns: dict | None, text: str) -> dict | None:
 
     said = extract(text)
     duration, _ = duration_in(text) if said.duration is None else (said.duration, None)
+    if duration is not None and not said.present() and _about_a_health_detail(text):
+        duration = None  # "i take warfarin since my DVT last year": the medicine's time
     if said.severity is None and duration is None:
         return None
     updated = Extraction.from_dict(concerns)

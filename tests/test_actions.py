@@ -660,3 +660,15 @@ async def test_the_one_booking_named_at_the_summary_is_noted_as_the_booker():
     assert SlotSet("booked_by", "Carol, booking for her") in events
     assert not any(e.get("name") == "client_name" for e in events)
     assert [m["response"] for m in messages] == ["utter_updated"]
+
+
+async def test_a_health_detail_told_at_the_summary_is_noted_not_misunderstood():
+    """A client-style test: "you forgot she's on warfarin (blood thinner)" at the summary got
+    "Sorry, I couldn't tell what to change" and "Thanks, I've noted that" in one turn."""
+    tr = tracker("oh and i take warfarin, a blood thinner", "inform", FILLED)
+    events, messages = await run(ValidateIntakeForm(), tr)
+    responses = [m.get("response") for m in messages]
+    assert "utter_correction_unclear" not in responses
+    assert SlotSet("confirm", None) in events
+    assert any(e.get("name") == "safety" and "blood_thinners" in (e.get("value") or {}).get("cautions", [])
+               for e in events)

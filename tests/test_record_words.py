@@ -247,3 +247,14 @@ def test_hours_a_day_is_no_duration_and_a_remark_after_a_name_is_dropped():
 def test_durations_the_simulator_found(text, duration):
     """Simulator seed 17: "running and for about two years" was read as how long a run lasts."""
     assert extract(text).duration == duration
+
+
+def test_a_time_said_of_a_medicine_at_the_summary_is_not_the_complaint_s():
+    """A client-style test: "i take warfarin since my DVT last year" at the summary replaced
+    how long the hip had hurt."""
+    from bot.intake import correction_updates
+
+    concerns = extract("my left hip hurts, about a month").to_dict()
+    updates = correction_updates({"concerns": concerns},
+                                 "oh and i take warfarin since my DVT last year", [])
+    assert "concerns" not in updates
