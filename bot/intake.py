@@ -738,7 +738,11 @@ def _corrected_concerns(previous: dict | None, text: str, entities: list[dict]) 
                     and other.side == was and was:
                 other.side = main.side
         return old.to_dict()
-    denied = {c.id for c in new.conditions if c.status == "negated"}
+    # "its a stiff neck, not neck pain": the same concern in other words, not taken out (a
+    # client-style test lost the only complaint)
+    said_present = {c.id for c in new.present()}
+    denied_regions -= {c.body_part for c in new.present()}
+    denied = {c.id for c in new.conditions if c.status == "negated"} - said_present
     merged = Extraction.from_dict(old.to_dict())
     merged.conditions = [c for c in merged.conditions
                          if c.id not in denied and c.body_part not in denied_regions]

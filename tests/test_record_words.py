@@ -258,3 +258,17 @@ def test_a_time_said_of_a_medicine_at_the_summary_is_not_the_complaint_s():
     updates = correction_updates({"concerns": concerns},
                                  "oh and i take warfarin since my DVT last year", [])
     assert "concerns" not in updates
+
+
+def test_the_same_concern_in_other_words_at_the_summary_is_kept():
+    """A client-style test: "its a stiff neck, not neck pain" took out the only complaint (the
+    summary then said "What brings you in: a massage")."""
+    from bot.extraction import Extraction
+    from bot.intake import correction_updates
+
+    concerns = extract("my neck hurts").to_dict()
+    updated = correction_updates({"concerns": concerns}, "its a stiff neck, not neck pain", [])
+    assert [(c.id, c.text) for c in Extraction.from_dict(updated["concerns"]).conditions] == [
+        ("neck_pain", "stiff neck")]
+    gone = correction_updates({"concerns": concerns}, "my neck doesnt hurt", [])
+    assert Extraction.from_dict(gone["concerns"]).conditions == []
