@@ -588,11 +588,10 @@ class ValidateIntakeForm(FormValidationAction):
         if health.get("red_flags") or health.get("cautions"):
             # "you forgot she's on warfarin": the screen notes it (and says what it means when
             # it changes the outcome); no "couldn't tell what to change" beside that
-            if not new_safety_messages(tracker.get_slot("safety"), health) \
-                    and _said(health) != _said(tracker.get_slot("safety")):
-                dispatcher.utter_message(response="utter_health_detail_noted")
-            elif not new_safety_messages(tracker.get_slot("safety"), health):
-                dispatcher.utter_message(response="utter_already_noted")
+            before = tracker.get_slot("safety")
+            if not new_safety_messages(before, health):
+                dispatcher.utter_message(response="utter_health_detail_noted"
+                                         if _said(health) != _said(before) else "utter_already_noted")
             return {"confirm": None, "awaiting_change": False}
         kept = length_kept_message(current, text)
         if kept is not None:  # "the 90 minute one" of a treatment that has 60 only

@@ -699,8 +699,7 @@ def _muscles_of_a_region(conditions: list[ConditionMention], parts: list[Mention
             if "muscle" in cond.text.lower() and lexicon.region_pain_condition.get(cond.body_part):
                 cond.id = lexicon.pain_condition(cond.body_part)
             continue
-        region = next((p for p in parts if p.start >= cond.end and p.id != "whole_body"
-                       and lexicon.region_pain_condition.get(p.id)
+        region = next((p for p in parts if p.start >= cond.end and regions.has_its_own_pain(p, lexicon)
                        and regions.IN_THE_REGION.fullmatch(lowered, cond.end, p.start)), None)
         if region is None:
             continue

@@ -94,7 +94,7 @@ IN_THE_REGION = re.compile(r"\s+(?:in|on|of|across|around|along)\s+(?:my|the|his
                            r"(?:(?:left|right)\s+)?")
 
 
-def _has_its_own_pain(part: Mention, lexicon: Lexicon | None) -> bool:
+def has_its_own_pain(part: Mention, lexicon: Lexicon | None) -> bool:
     """A region whose complaint massage treats as its own (not the whole body, the chest or
     the belly)."""
     return part.id != "whole_body" and lexicon is not None \
@@ -113,12 +113,12 @@ def real_body_parts(lowered: str, parts: list[Mention],
     # "my shoulder muscle hurts", "neck muscles": the muscles of the region just named
     parts = [p for i, p in enumerate(parts) if not (
         i and p.id == "whole_body" and _A_MUSCLE_WORD.fullmatch(normalise_text(p.text))
-        and _has_its_own_pain(parts[i - 1], lexicon)
+        and has_its_own_pain(parts[i - 1], lexicon)
         and lowered[parts[i - 1].end:p.start].strip() == "")]
     # "the muscle in my upper back hurts": the muscle of the region named just after it
     parts = [p for i, p in enumerate(parts) if not (
         p.id == "whole_body" and _A_MUSCLE_WORD.fullmatch(normalise_text(p.text))
-        and i + 1 < len(parts) and _has_its_own_pain(parts[i + 1], lexicon)
+        and i + 1 < len(parts) and has_its_own_pain(parts[i + 1], lexicon)
         and IN_THE_REGION.fullmatch(lowered, p.end, parts[i + 1].start))]
     return [p for p in parts if not (
         p.text.lower() == "back" and (BACK_OF_ANOTHER.match(lowered, p.end)
