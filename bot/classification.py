@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.extraction import Extraction
-from bot.labels import describe_condition, label
+from bot.labels import describe_conditions, label
 from bot.vocabulary import MEDICAL_GOALS, RELAXATION_GOALS, WELLBEING_CONDITIONS
 
 SPECIFIC_TREATMENT = frozenset({
@@ -36,8 +36,8 @@ class Classification:
 
 
 def _medical_evidence(ex: Extraction) -> list[str]:
-    reasons = [f"mentions {describe_condition(c)}" for c in ex.present()
-               if c.id not in WELLBEING_CONDITIONS]
+    reasons = [f"mentions {said}" for said in describe_conditions(
+        [c for c in ex.present() if c.id not in WELLBEING_CONDITIONS])]
     reasons += [f"hopes for {label('goals', g)}" for g in ex.goals if g in MEDICAL_GOALS]
     if ex.severity is not None and ex.severity >= SIGNIFICANT_SEVERITY and reasons:
         said = (ex.sources.get("severity") or {}).get("text") or ""

@@ -687,6 +687,11 @@ def _side_said_apart(conditions: list[ConditionMention], lowered: str) -> None:
 _RADIATION_DENIED = re.compile(r"\b(?:no|not|never|without|nothing)\b|n't\b")
 
 
+_A_MUSCLE = re.compile(r"\bmuscl")
+_MUSCLES_IN = re.compile(r"\bmuscl\w*\s+(?:in|of|on|around|across)\s+(?:(?:my|the|both|his|her|"
+                         r"left|right|lower|upper)\s+){0,2}$")
+
+
 def _muscles_of_a_region(conditions: list[ConditionMention], parts: list[Mention],
                          lowered: str, lexicon: Lexicon) -> None:
     """"muscle pain in my shoulder", "muscle spasm in my lower back": the region's complaint
@@ -708,6 +713,27 @@ def _muscles_of_a_region(conditions: list[ConditionMention], parts: list[Mention
                                       or "muscle_pain", body_part=listed.id))
         cond.id = lexicon.pain_condition(region.id, region.text) or "muscle_pain"
         cond.body_part = region.id
+    # "my neck muscles are sore", "muscle spasm in my lower back": the region's complaint and
+    # its muscles' both (what the region's pain condition alone would not say)
+    conditions += [replace(cond, id="muscle_pain") for cond in list(conditions)
+                   if cond.status == "present" and cond.body_part not in (None, "whole_body", "jaw")
+                   and _sore_muscles_of(cond, lowered)
+                   and cond.id == lexicon.pain_condition(cond.body_part) != "muscle_pain"
+                   and not any(c.id == "muscle_pain" and c.body_part == cond.body_part
+                               for c in conditions)]
+
+
+#: what muscles do when they hurt; tight or stiff muscles are tension, not pain
+_MUSCLE_HURTS = re.compile(r"\b(?:sore|ach|pain|hurt|spasm|cramp|throb|burn|tender|strain|"
+                           r"pull|tear|tore|torn|knot)")
+
+
+def _sore_muscles_of(cond: ConditionMention, lowered: str) -> bool:
+    """The region's muscles said sore: "my neck muscles ache", "muscles in my back hurt"."""
+    if _A_MUSCLE.search(cond.text.lower()):
+        return bool(_MUSCLE_HURTS.search(cond.text.lower()))
+    before = _MUSCLES_IN.search(lowered[max(0, cond.start - 40):cond.start])
+    return bool(before and _MUSCLE_HURTS.search(cond.text.lower()))
 
 
 def _regions_of_what_is_done(lowered: str, parts: list[Mention], aggravators: list[Mention],

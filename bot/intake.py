@@ -15,7 +15,7 @@ from bot import catalogue, safety
 from bot.config import DATA_DIR
 from bot.classification import Classification, classify
 from bot.extraction import EXTRACTION_MAX_CHARS, Extraction, duration_in, extract, referral_in
-from bot.labels import describe_condition, label, labels
+from bot.labels import describe_conditions, label, labels
 from bot.lexicon import load_lexicon
 from bot.timeexpr import weeks_ago
 
@@ -405,7 +405,7 @@ def _listed(items: list[str], last: str) -> str:
 
 
 def concern_summary(ex: Extraction) -> str:
-    parts = [describe_condition(c) for c in ex.present()]
+    parts = describe_conditions(ex.present())
     if not parts:
         parts = [label("goals", g) for g in ex.goals]
     text = ", ".join(parts) or label("values", "nothing_said")

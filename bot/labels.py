@@ -43,6 +43,24 @@ def describe_condition(cond) -> str:
     return f"{name} ({where})" if where and region not in name else name
 
 
+def describe_conditions(conditions: list) -> list[str]:
+    """Each condition described once: the muscles of a region that has its own complaint
+    ("muscle spasm in my lower back") are said with it, "lower back pain (the muscles)", not
+    as a second complaint."""
+    muscles_of = {c.body_part for c in conditions if c.id == "muscle_pain" and c.body_part}
+    told = {c.body_part for c in conditions if c.id != "muscle_pain" and c.body_part in muscles_of}
+    said, named = [], set()
+    for cond in conditions:
+        if cond.id == "muscle_pain" and cond.body_part in told:
+            continue
+        described = describe_condition(cond)
+        if cond.body_part in told - named:
+            described += f" ({label('values', 'the_muscles')})"
+            named.add(cond.body_part)
+        said.append(described)
+    return said
+
+
 @lru_cache(maxsize=1)
 def _responses() -> dict:
     with DOMAIN_FILE.open(encoding="utf-8") as handle:

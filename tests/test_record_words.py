@@ -185,13 +185,13 @@ def test_the_region_of_what_is_done_later_is_no_new_complaint():
     """A client-style test: "muscle pain in my shoulder", then "it hurts when i lift my arm
     over my head... left arm" was read back as "muscle pain (left arm)"."""
     from bot.intake import update_concerns
-    from bot.labels import describe_condition
+    from bot.labels import describe_conditions
 
     first = update_concerns(None, "hi i have muscle pain in my shoulder", [], "describe_symptoms",
                             message=1)
     later = update_concerns(first.to_dict(), "it hurts when i lift my arm over my head, left arm",
                             [], "describe_symptoms", message=2)
-    assert [describe_condition(c) for c in later.conditions] == ["shoulder pain"]
+    assert describe_conditions(later.conditions) == ["shoulder pain (the muscles)"]
 
 
 @pytest.mark.parametrize("text, name", [
@@ -272,3 +272,16 @@ def test_the_same_concern_in_other_words_at_the_summary_is_kept():
         ("neck_pain", "stiff neck")]
     gone = correction_updates({"concerns": concerns}, "my neck doesnt hurt", [])
     assert Extraction.from_dict(gone["concerns"]).conditions == []
+
+
+@pytest.mark.parametrize("text, said", [
+    ("muscle spasms in my lower back", ["lower back pain (the muscles)"]),
+    ("my neck muscles ache and my left knee hurts", ["neck pain (the muscles)", "left knee pain"]),
+    ("sore muscles in my calves", ["muscle pain (calf, both sides)"]),
+])
+def test_the_muscles_of_a_region_are_read_back_once(text, said):
+    """Muscle pain said of a region is recorded as both the region's complaint and muscle
+    pain; the client hears it once, with the muscles named."""
+    from bot.labels import describe_conditions
+
+    assert describe_conditions(extract(text).present()) == said
