@@ -737,3 +737,28 @@ def test_the_back_of_another_region_is_that_region(text, expected):
 ])
 def test_pressure_in_plain_words_is_stress(text):
     assert "stress" in {c for c, _ in present(text)}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I had a pain in my foot yesterday", {("foot_pain", "ankle_foot")}),
+    ("I had hurt my knee during the match", {("knee_pain", "knee"), ("sports_injury", None)}),
+    ("I never had knee pain before but now it hurts", {("knee_pain", "knee")}),
+    ("what do I do if my knee hurts when I run", {("knee_pain", "knee")}),
+    ("I can not walk properly because of my knee", {("knee_pain", "knee")}),
+    ("my knee is not getting better", {("knee_pain", "knee")}),
+    ("I could not sleep last night", {("insomnia", None)}),
+])
+def test_a_complaint_told_in_the_past_or_as_a_question_is_the_client_s_now(text, expected):
+    """assertion.yml: "had" before what happened or with "yesterday", "never ... before",
+    "what do I do if", "can not" are no history, hypothesis or denial."""
+    assert present(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "had a migraine yesterday, gone now",
+    "I had knee pain years ago",
+    "I have never had back pain",
+    "my acne is getting worse on my chin",
+])
+def test_a_complaint_that_is_over_or_denied_stays_so(text):
+    assert not {c for c, _ in present(text)} - {"stress"}
