@@ -29,8 +29,36 @@ def labels(kind: str) -> dict:
     return dict(_labels().get(kind) or {})
 
 
+def _said_with(words: str, phrases: list[str]) -> bool:
+    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", words) for p in phrases)
+
+
+def said_as(cond) -> str:
+    """What the client's words call a region's complaint: "pain" unless they named none and
+    said what it does instead (labels.yml `said_as`): "stiffness", "clicking", "trouble"."""
+    words = (getattr(cond, "text", "") or "").lower().replace("\u2019", "'")
+    table = _labels().get("said_as") or {}
+    if not words or _said_with(words, table.get("pain_words") or []):
+        return "pain"
+    return next((kind for kind, phrases in (table.get("kinds") or {}).items()
+                 if _said_with(words, phrases)), "pain")
+
+
 def describe_condition(cond) -> str:
-    """'left lower back pain', 'sciatica (left lower back)' for a ConditionMention."""
+    """'left lower back pain', 'sciatica (left lower back)' for a ConditionMention; a
+    region's complaint in the kind of words the client used ('neck stiffness')."""
+    kind = said_as(cond) if cond.id.endswith("_pain") or cond.id == "tmj" else "pain"
+    if kind != "pain":
+        name = label("conditions", cond.id)
+        region = label("body_parts", cond.body_part)
+        said = re.sub(r"\bpain\b", kind, name) if "pain" in name else f"{name} {kind}"
+        where = " ".join(x for x in (cond.side if cond.side != "both" else None,
+                                      region if region and region not in said else None) if x)
+        if cond.id in ("back_pain", "neck_pain", "shoulder_pain", "knee_pain", "hip_pain") and region:
+            return " ".join(x for x in (cond.side if cond.side != "both" else None, region, kind) if x) \
+                + (" (both sides)" if cond.side == "both" else "")
+        extra = ", ".join(x for x in (where, "both sides" if cond.side == "both" else None) if x)
+        return f"{said} ({extra})" if extra else said
     region = label("body_parts", cond.body_part)
     name = label("conditions", cond.id)
     if cond.id in ("back_pain", "neck_pain", "shoulder_pain", "knee_pain", "hip_pain") and region:

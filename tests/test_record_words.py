@@ -285,3 +285,22 @@ def test_the_muscles_of_a_region_are_read_back_once(text, said):
     from bot.labels import describe_conditions
 
     assert describe_conditions(extract(text).present()) == said
+
+
+@pytest.mark.parametrize("text, said", [
+    ("my neck is stiff", ["neck stiffness"]),
+    ("my left knee clicks, not really pain", ["left knee clicking"]),
+    ("my knee has felt off lately", ["knee trouble"]),
+    ("my shoulder feels weak", ["shoulder weakness"]),
+    ("both knees are stiff", ["knee stiffness (both sides)"]),
+    ("my jaw clicks when I chew", ["jaw clicking"]),
+    # a pain word said keeps "pain"
+    ("my neck is stiff and sore", ["neck pain"]),
+    ("my lower back is killing me", ["lower back pain"]),
+])
+def test_a_complaint_is_read_back_in_the_kind_of_words_the_client_used(text, said):
+    """A client-style test: "knee has felt off", "clicks and feels stiff, not really pain" were
+    read back as knee pain (labels.yml `said_as`)."""
+    from bot.labels import describe_conditions
+
+    assert describe_conditions(extract(text).present()) == said
