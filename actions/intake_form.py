@@ -27,13 +27,15 @@ from bot.intake import (answer_checks, assess, booked_for, contact_from, contact
 from bot.labels import label
 from bot.safety import answer_to_check, safety_message
 from bot.storage.sms import sms_number_on_file
-from bot.turns import (answer_part, answers_the_question, confirms, only_says, phrase_said,
-                       plainly_a_question, says, takes_over)
+from bot.turns import (about_the_options, answer_part, answers_the_question, confirms,
+                       only_says, phrase_said, plainly_a_question, says, takes_over)
 
 # Slots whose answers are names, numbers or corrections, not a description of concerns.
 NOT_CONCERNS = {"client_name", "contact", "confirm"}
 #: Questions during which "no wait, I want number 2" switches the treatment chosen before.
 SWITCH_WHILE_ASKING = {"contact", "preferred_times", "referral", "insurance"}
+#: the client's unanswered questions kept for staff (the latest ones)
+MAX_QUESTIONS_KEPT = 5
 SWITCH_KIND = re.compile(r"^\s*(?:(?:(?:can you |could you |please )?show me|i'?d (?:like|rather)|"
                          r"i want|let'?s (?:see|do)|what about|how about|actually)\s+)?"
                          r"(?:the\s+)?(relaxation|relaxing|medical|therapeutic)\b", re.I)
@@ -68,7 +70,7 @@ def _answering(tracker: Tracker, slot: str) -> bool:
     that answers and asks ("no none of those. do you take insurance?") answers too."""
     text, _, intent = _message(tracker)
     return tracker.get_slot("requested_slot") == slot and (
-        answers_the_question(intent, text) or bool(_answer_text(tracker)) and not takes_over(intent))
+        answers_the_question(intent, text, slot) or bool(_answer_text(tracker)) and not takes_over(intent))
 
 
 def _answer_text(tracker: Tracker) -> str:
@@ -76,7 +78,8 @@ def _answer_text(tracker: Tracker) -> str:
     question of its own, the sentences that do not ("sports one. do i need a parent there?"
     -> "sports one."), while the question is answered by its rule."""
     text, _, intent = _message(tracker)
-    return text if answers_the_question(intent, text) else answer_part(text)
+    asked = tracker.get_slot("requested_slot")
+    return text if answers_the_question(intent, text, asked) else answer_part(text)
 
 
 class ValidateIntakeForm(FormValidationAction):
@@ -107,7 +110,7 @@ class ValidateIntakeForm(FormValidationAction):
         text, _, intent = _message(tracker)
         requested = tracker.get_slot("requested_slot")
         if intent in QUESTION_RESPONSES and requested and _answering(tracker, requested) \
-                and not answers_the_question(intent, text):
+                and not answers_the_question(intent, text, requested):
             # "how much is a half hour session? I'm on a pension": the form took the answer
             # part, so no rule answers the question: answered here, first
             picked = [e.get("value") for e in events if e.get("event") == "slot"
@@ -172,6 +175,15 @@ class ValidateIntakeForm(FormValidationAction):
         if progress or (filled and filled[-1].get("value") is not None):
             attempts.pop(requested, None)
             return [SlotSet("attempts", attempts)] if attempts != before else []
+        if plainly_a_question(text) and not answer_part(text):
+            # a question is no failed answer ("can i bring my own music?" was taken as the
+            # pick at the third question); one nothing answered is noted for staff
+            if dispatcher.messages:
+                return []
+            dispatcher.utter_message(response="utter_question_for_staff")
+            attempts["questions_for_staff"] = [
+                *(attempts.get("questions_for_staff") or []), text[:300]][-MAX_QUESTIONS_KEPT:]
+            return [SlotSet("attempts", attempts)]
         attempts[requested] = attempts.get(requested, 0) + 1
         if attempts[requested] < 2:
             return [SlotSet("attempts", attempts)]
@@ -343,8 +355,10 @@ class ValidateIntakeForm(FormValidationAction):
                 _picks_one(statement, offered) and len(statement.split()) <= 8):
             # "what's the difference between 1 and 2?": what each is, then the same question
             asked_about = catalogue.options_asked_about(text, offered)
-            if intent in QUESTION_RESPONSES and len(asked_about) == len(offered):
-                return {"appointment_type": None}  # "what are your hours?": answered above
+            if len(asked_about) == len(offered) and not about_the_options(text):
+                # "what are your hours?": answered above (a rule); "can i bring my own
+                # music?": noted for staff (_no_loops)
+                return {"appointment_type": None}
             dispatcher.utter_message(response="utter_option_details", details="\n".join(
                 f"{offered.index(t) + 1}. {t.name}: {t.description}" for t in asked_about))
             return {"appointment_type": None}

@@ -203,6 +203,7 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
     facts = intake_facts(Extraction.from_dict(slots.get("concerns")), screened,
                          chosen_kind(slots), transcript)
     given = (slots.get("attempts") or {}).get("taken_as_given") or {}
+    questions = (slots.get("attempts") or {}).get("questions_for_staff") or []
     referral = slots.get("referral") if isinstance(slots.get("referral"), bool) else None
     chosen = slots.get("appointment_type")
     chosen = None if chosen == "undecided" else chosen
@@ -230,6 +231,7 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
                     "health_screen": slots.get("health_screen"),
                     "emergency_check_answers": screened.get("check_answers") or {},
                     "taken_as_given": given,
+                    "questions_for_staff": questions,
                     "referral_provider": slots.get("referral_provider")},
         "transcript": transcript,
     }

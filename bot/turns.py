@@ -98,6 +98,22 @@ def about_the_request(text: str | None) -> bool:
     return says("request_status", text) or says("change_request", text)
 
 
+_A_LISTED_NUMBER = re.compile(r"(?<![\d$.,:])\b[1-9]\b(?![\d.,:]|\s*(?:min|pm|am|\$))")
+_KINDS_OF_MASSAGE = re.compile(r"\b(?:relax\w*|medical|swedish|regular massage|normal massage)\b", re.I)
+
+
+def about_the_options(text: str | None) -> bool:
+    """A question about the listed appointment types: a listed number ("1 and 2"), a
+    treatment's name or one of the words of dialogue.yml `about_the_options`."""
+    if _KINDS_OF_MASSAGE.search(text or ""):
+        return False  # "what's the difference between relaxation and medical massage?"
+    from bot.catalogue import treatment_name_spans
+
+    return plainly_a_question(text) and (bool(_A_LISTED_NUMBER.search(text or ""))
+                                         or says("about_the_options", text)
+                                         or bool(treatment_name_spans(text or "", bare_words=True)))
+
+
 def has_words(text: str | None) -> bool:
     """The message has a letter or a digit: not only emoji or punctuation ("👍", "??")."""
     return bool(re.search(r"[^\W_]", text or ""))
@@ -176,11 +192,14 @@ def takes_over(intent: str | None) -> bool:
     return intent in CONTROL_INTENTS
 
 
-def answers_the_question(intent: str | None, text: str | None) -> bool:
-    """While the form asks for a slot: is this message the answer (True) or a question or a
-    command to handle first (False)?"""
+def answers_the_question(intent: str | None, text: str | None, asked: str | None = None) -> bool:
+    """While the form asks for a slot (`asked`): is this message the answer (True) or a
+    question or a command to handle first (False)? A question about the listed options is
+    the form's to answer while it asks for the pick ("whats the difference between 1 and 2")."""
     if takes_over(intent):
         return False
+    if asked == "appointment_type" and about_the_options(text):
+        return True
     if intent in QUESTION_INTENTS:
         return not plainly_a_question(text)
     from bot.faq import faq_topics

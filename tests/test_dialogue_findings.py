@@ -808,6 +808,14 @@ async def test_w19_a_gift_buyer_is_told_the_recipient_answers_the_health_questio
     ("Do you take Medicare?", ["medicare"], "Medicare Advantage"),
     ("are you open on sundays?", ["sundays"], "closed on Sundays"),
     ("so is deep tissue ok with blood thinners or not", ["health_advice"], "therapist"),
+    # a client-style test (2026-12-07, seventh session): each got the options shown again
+    ("Is it ok to massage her feet with the sore?", ["health_advice"], "ask your doctor"),
+    ("is the tingling something I should worry about before a massage?", ["health_advice"],
+     "ask your doctor"),
+    ("seriously cud it be torn?", ["health_advice"], "say what's causing it"),
+    ("should i ice it or heat it before coming in?", ["health_advice"], "ask your doctor"),
+    ("do I have to get undressed? I'm a bit self conscious", ["what_to_wear"], "covered with a sheet"),
+    ("what should i wear", ["what_to_wear"], "comfortable"),
 ])
 async def test_w01_w03_w06_w09_w15_w18_everyday_questions(question, topics, words):
     from actions.faq import ActionAnswerFaq
@@ -838,6 +846,41 @@ def test_w01_parking_asked_at_the_options_is_answered_and_the_options_shown_agai
     assert "Elm Street" in reply and "Our prices" not in reply and "1. " in reply
     reply = texts(stack.say(sender, "whats ur cancellation policy"))
     assert "24 hours" in reply and "Medical massage is treatment" not in reply
+
+
+
+@pytest.mark.stack
+def test_questions_at_the_options_are_answered_and_none_is_taken_as_the_pick(stack):
+    """A client-style test: "whats the difference between 1 and 2" got the medical-vs-
+    relaxation answer; "can i bring my own music", the third question in a row, was taken as
+    the pick ("noted as you wrote it") and the bot went on to the name."""
+    sender = stack.new_sender()
+    stack.say(sender, "my lower back has been sore for 3 weeks, about a 6/10")
+    options = texts(stack.say(sender, "none"))
+    listed = [line for line in options.splitlines() if line[:2] in ("1.", "2.", "3.")]
+    assert len(listed) == 3
+    reply = texts(stack.say(sender, "whats the difference between 1 and 2"))
+    first, second = (line.split(",")[0] for line in listed[:2])
+    assert first in reply and second in reply and listed[2].split(",")[0] + ":" not in reply
+    assert "Medical massage is treatment" not in reply
+    reply = texts(stack.say(sender, "which one is gentler?"))
+    assert "gentle" in reply.lower()
+    reply = texts(stack.say(sender, "can i bring my own music?"))
+    assert "noted your question for our staff" in reply and "as you wrote it" not in reply
+    assert "What name" not in reply and "1. " in reply  # the options asked again
+    reply = texts(stack.say(sender, "ok 2 please"))
+    assert "name" in reply.lower()
+    for answer in ("Dana Brook", "dana.brook@example.com", "weekday evenings", "no",
+                   "self-pay"):
+        stack.say(sender, answer)
+    assert "request for" in texts(stack.say(sender, "yes"))  # yes to the summary: stored
+    [record] = stored(stack, sender)
+    from bot.catalogue import load_catalogue
+
+    picked = next(t for t in load_catalogue() if t.id == record["appointment_type"])
+    assert second.endswith(picked.name.split(",")[0])
+    assert record["details"]["questions_for_staff"] == ["can i bring my own music?"]
+    assert not record["details"]["taken_as_given"]
 
 
 # ---- 10. the record says what the client said ---------------------------------------

@@ -267,7 +267,7 @@ def next_turn_action(tracker: DialogueStateTracker) -> Optional[str]:
     if tracker.active_loop_name == FORM:
         if latest == "action_listen" and _user_spoke_last(tracker) \
                 and tracker.get_slot("requested_slot") \
-                and answers_the_question(intent, message.text):
+                and answers_the_question(intent, message.text, tracker.get_slot("requested_slot")):
             return FORM
         return None
     if latest in QUESTION_ANSWERS and _user_spoke_last_before(tracker, latest) \
