@@ -213,20 +213,32 @@ def contact_from(text: str, entities: list[dict]) -> dict:
 
     found = {}
     text = (text or "")[:EXTRACTION_MAX_CHARS]  # as the NLU model reads it
-    for match in phonenumbers.PhoneNumberMatcher(text, DEFAULT_PHONE_REGION,
-                                                 leniency=phonenumbers.Leniency.POSSIBLE):
-        if phonenumbers.is_possible_number_with_reason(match.number) == \
-                phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
-            continue  # "555-0100": no area code, staff could not call it
-        found["phone"] = phonenumbers.format_number(match.number,
-                                                    phonenumbers.PhoneNumberFormat.E164)
-        break
+    possible = [m.number for m in phonenumbers.PhoneNumberMatcher(
+        text, DEFAULT_PHONE_REGION, leniency=phonenumbers.Leniency.POSSIBLE)
+        # "555-0100": no area code, staff could not call it
+        if phonenumbers.is_possible_number_with_reason(m.number)
+        != phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY]
+    # a number of the practice's country; else a visitor's own ("07911 123456", "0044 20 7946
+    # 0958"); else one that only looks like a number here (made-up 555 numbers)
+    number = next((n for n in possible if phonenumbers.is_valid_number(n)), None) or next(
+        (m.number for region in _other_phone_regions() for m in phonenumbers.PhoneNumberMatcher(
+            text, region, leniency=phonenumbers.Leniency.VALID)), None) or next(iter(possible), None)
+    if number is not None:
+        found["phone"] = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     emails = [e["value"] for e in entities or [] if e.get("entity") == "email"]
     if emails and contact_patterns()["email"].fullmatch(emails[0]):
         found["email"] = emails[0].lower()
     elif match := contact_patterns()["email"].search(text or ""):
         found["email"] = match.group(0).lower()
     return found
+
+
+def _other_phone_regions() -> list[str]:
+    """Where else a number written without a country code may be from (practice.yml
+    `other_phone_regions`), tried only when it is no number of the practice's own region."""
+    from bot.practice_data import practice_file
+
+    return [str(r).upper() for r in practice_file().get("other_phone_regions") or []]
 
 
 @lru_cache(maxsize=1)

@@ -304,3 +304,20 @@ def test_a_complaint_is_read_back_in_the_kind_of_words_the_client_used(text, sai
     from bot.labels import describe_conditions
 
     assert describe_conditions(extract(text).present()) == said
+
+
+@pytest.mark.parametrize("said, phone, shown", [
+    ("07911 123456", "+447911123456", "+44 7911 123456"),
+    ("0044 20 7946 0958", "+442079460958", "+44 20 7946 0958"),
+    ("thats my number?? 07911123456", "+447911123456", "+44 7911 123456"),
+    ("0412 345 678", "+61412345678", "+61 412 345 678"),
+    ("(617) 555-0134", "+16175550134", "(617) 555-0134"),
+    ("617-555-0134 or 07911 123456", "+16175550134", "(617) 555-0134"),
+])
+def test_a_visitors_own_number_is_kept_with_its_country(said, phone, shown):
+    """A client-style test: "07911 123456", "0044 20 7946 0958" were refused (practice.yml
+    other_phone_regions, tried when the number is none of the practice's own country)."""
+    from bot.intake import contact_text
+
+    assert contact_from(said, []) == {"phone": phone}
+    assert contact_text(phone, None) == shown
