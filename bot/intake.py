@@ -572,8 +572,12 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
         # "my name is Siobhan Kelly and saturdays before 3 are better": two changes
         said_name = cut[0]
         updates["preferred_times"] = times_from_correction(cut[1]) or cut[1].strip()
-    if name and name_from(said_name):
-        # the client's words, not the model's entity (it keeps "Martinez" of "Hope Martinez")
+    from bot.turns import says
+
+    if name and name_from(said_name) and not says("not_in_a_name", said_name) \
+            and "?" not in said_name:
+        # the client's words, not the model's entity (it keeps "Martinez" of "Hope Martinez");
+        # "will they know to call me and not her?" names no one
         updates["client_name"] = name_from(said_name)
     booker = booker_named(text)
     if booker:
@@ -583,8 +587,12 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
         updates["booked_by"] = booker
     said_referral = referral_in(text)
     if said_referral is not None or re.search(r"\breferr", text or "", re.I):
+        # denied in the sentence that says it: "I said 60 minutes, not 90. And the referring
+        # doctor is Dr. Chen" is a referral
+        about = next((s for s in re.split(r"(?<=[.!?;])\s+", text or "")
+                      if re.search(r"\breferr", s, re.I) or referral_in(s) is not None), text or "")
         said_referral = False if re.search(r"\b(?:no|not|wasn'?t|wasnt|never|without)\b",
-                                           text or "", re.I) else True
+                                           about, re.I) else True
         updates["referral"] = said_referral
         if said_referral and referral_provider(text):
             updates["referral_provider"] = referral_provider(text)
@@ -1002,7 +1010,9 @@ _PROVIDER_KINDS = ("family doctor|doctor|gp|pcp|physician|chiropractor|chiro|phy
                    "physiotherapist|physical therapist|pt|orthopedist|ortho|surgeon|neurologist|"
                    "rheumatologist|ob|obgyn|midwife|nurse practitioner|np|osteopath|podiatrist|"
                    "oncologist|cardiologist|therapist")
-_PROVIDER = re.compile(r"\b(?i:dr\.?|doctor)\s+([A-Za-z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"
+_PROVIDER = re.compile(r"\b(?i:dr\.?|doctor)\s+(?!(?i:is|was|said|says|who|that|and|did|does|"
+                       r"told|referred|wants|thinks|recommended|suggested|sent)\b)"
+                       r"([A-Za-z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"
                        r"|\b(?i:my\s+(" + _PROVIDER_KINDS + r"))\b")
 
 

@@ -321,3 +321,21 @@ def test_a_visitors_own_number_is_kept_with_its_country(said, phone, shown):
 
     assert contact_from(said, []) == {"phone": phone}
     assert contact_text(phone, None) == shown
+
+
+def test_a_denial_elsewhere_in_the_message_is_no_denial_of_the_referral():
+    """A client-style test: "I said 60 minutes, not 90. And the referring doctor is Dr. Chen."
+    at the summary turned the referral from yes to no."""
+    updates = correction_updates({"referral": True, "client_name": "Sam Lee"},
+                                 "I said 60 minutes, not 90. And the referring doctor is Dr. Chen.", [])
+    assert updates["referral"] is True and updates["referral_provider"] == "Dr. Chen"
+    assert correction_updates({"referral": True}, "no referral actually", [])["referral"] is False
+
+
+def test_a_question_at_the_summary_names_no_one():
+    """A client-style test: "will they know to call me and not her?" made the name "And Not
+    Her?"."""
+    assert "client_name" not in correction_updates(
+        {"client_name": "Joy Church"}, "will they know to call me and not her?", [])
+    assert correction_updates({"client_name": "Sam Lee"}, "actually call me Samantha",
+                              [])["client_name"] == "Samantha"
