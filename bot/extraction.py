@@ -802,7 +802,11 @@ def _only_a_noise_denied(lowered: str, mention: RegionPain, lexicon: Lexicon) ->
 
 
 def _part_for(mention: Mention, parts: list[Mention], lowered: str, lexicon: Lexicon):
-    part = _nearest(mention, parts, lowered, max_words=5)
+    # the region said right after it first: "carpal tunnel in my right wrist and I strained
+    # my left hamstring" strained the hamstring, not the wrist as far before it
+    part = next((p for p in parts if mention.end < p.start <= mention.end + 24
+                 and _INJURED_REGION_GAP.fullmatch(lowered, mention.end, p.start)), None) \
+        or _nearest(mention, parts, lowered, max_words=5)
     if part is None:
         return None
     default = lexicon.condition_body_part.get(mention.id)

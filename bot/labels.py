@@ -76,13 +76,14 @@ def describe_conditions(conditions: list) -> list[str]:
     ("muscle spasm in my lower back") are said with it, "lower back pain (the muscles)", not
     as a second complaint."""
     muscles_of = {c.body_part for c in conditions if c.id == "muscle_pain" and c.body_part}
-    told = {c.body_part for c in conditions if c.id != "muscle_pain" and c.body_part in muscles_of}
+    told = {c.body_part for c in conditions if c.id != "muscle_pain" and c.id.endswith("_pain")
+            and c.body_part in muscles_of}
     said, named = [], set()
     for cond in conditions:
         if cond.id == "muscle_pain" and cond.body_part in told:
             continue
         described = describe_condition(cond)
-        if cond.body_part in told - named:
+        if cond.id.endswith("_pain") and cond.body_part in told - named:
             described += f" ({label('values', 'the_muscles')})"
             named.add(cond.body_part)
         said.append(described)

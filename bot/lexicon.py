@@ -292,7 +292,9 @@ class Lexicon:
             if base is None and len(word) == 4 and word not in english_words():
                 # two letters swapped in a short name: "nekc", "bakc"
                 base = next((w for w in _swaps(word) if w in table), None)
-            if base is None and len(word) >= 5:
+            if base is None and len(word) >= 5 and not (
+                    kind == "body_part" and self._a_pain_word_mistyped(word)):
+                # ("acches" is "aches", not "arches")
                 mended = repair.repair_word(word)
                 base = mended if mended != word and mended in table else None
                 if base is None:  # one edit from several spellings of the same thing
@@ -302,6 +304,10 @@ class Lexicon:
             if base is not None:
                 made.append((match.start(), match.end(), table[base]))
         return made
+
+    def _a_pain_word_mistyped(self, word: str) -> bool:
+        pains = self._single_words["pain"]
+        return word in pains or any(c in pains for c in self._one_edit_from(word, "pain"))
 
     def pain_word_spans(self, text: str) -> list[tuple[int, int]]:
         """Pain words ("hurts", "killing me", "sprained"), also mistyped or in another form;

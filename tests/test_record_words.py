@@ -278,6 +278,9 @@ def test_the_same_concern_in_other_words_at_the_summary_is_kept():
     ("muscle spasms in my lower back", ["lower back pain (the muscles)"]),
     ("my neck muscles ache and my left knee hurts", ["neck pain (the muscles)", "left knee pain"]),
     ("sore muscles in my calves", ["muscle pain (calf, both sides)"]),
+    # an injury of a muscle is no region's own pain: both are said (simulator seed 18)
+    ("I strained my right hamstring running", [
+        "an injury (a sprain, strain, fall or knock) (right thigh)", "muscle pain (right thigh)"]),
 ])
 def test_the_muscles_of_a_region_are_read_back_once(text, said):
     """Muscle pain said of a region is recorded as both the region's complaint and muscle

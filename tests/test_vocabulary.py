@@ -762,3 +762,15 @@ def test_a_complaint_told_in_the_past_or_as_a_question_is_the_client_s_now(text,
 ])
 def test_a_complaint_that_is_over_or_denied_stays_so(text):
     assert not {c for c, _ in present(text)} - {"stress"}
+
+
+@pytest.mark.parametrize("text, expected", [
+    # simulator seed 18: "acches" was read as "arches" (foot pain)
+    ("I have fibromyalgia and everything acches, it's been 6 weeks", {("fibromyalgia", None)}),
+    ("my archs hurt", {("foot_pain", "ankle_foot")}),
+    # simulator seed 18: the injury was put on the wrist said before it
+    ("I have carpal tunnel in my right wrist and I strained my left hamstring running",
+     {("carpal_tunnel", "wrist_hand"), ("sports_injury", "thigh"), ("muscle_pain", "thigh")}),
+])
+def test_a_mistyped_pain_word_is_no_region_and_a_region_goes_with_what_comes_before_it(text, expected):
+    assert present(text) == expected
