@@ -454,6 +454,7 @@ def summary_message(slots: dict) -> tuple[str, dict]:
         "contact_details": contact_text(contact["phone"], contact["email"])
         or slots.get("contact") or not_given,
         "times": record["preferred_times"] or not_given,
+        "health_notes": health_notes_line(record["red_flags"] + record["cautions"]),
     }
     response = "utter_summary"
     if record["client_type"] == "medical":
@@ -476,6 +477,15 @@ def summary_message(slots: dict) -> tuple[str, dict]:
         response += "_before_booking"
         values["note"] = "; ".join(n for n in notes if n)
     return response, values
+
+
+def health_notes_line(flags: list[str]) -> str:
+    """The summary's line of what the client told of their health ("on a blood thinner,
+    osteoporosis"), so they can check the therapist will know (labels.yml health_notes);
+    "" when they told nothing."""
+    table = labels("health_notes")
+    said = list(dict.fromkeys(table.get(f) or f.replace("_", " ") for f in flags))
+    return table["line"].format(notes=", ".join(said)) if said else ""
 
 
 def before_booking_details(slots: dict) -> dict:

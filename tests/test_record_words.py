@@ -342,3 +342,23 @@ def test_a_question_at_the_summary_names_no_one():
         {"client_name": "Joy Church"}, "will they know to call me and not her?", [])
     assert correction_updates({"client_name": "Sam Lee"}, "actually call me Samantha",
                               [])["client_name"] == "Samantha"
+
+
+def test_the_summary_names_what_the_client_told_of_their_health():
+    """Client-style tests: "I'm still on a blood thinner, apixaban", "she has osteoporosis, and
+    she takes warfarin" were never on the summary ("did you note that I'm on apixaban?")."""
+    from bot.intake import screen_conversation, summary_message
+    from bot.labels import response_text
+
+    said = "lower back pain for years. I have osteoporosis, and I take warfarin"
+    concerns = update_concerns(None, said, [], "describe_symptoms", message=1).to_dict()
+    slots = {"concerns": concerns, "client_type": "medical", "client_name": "Joan Whitaker",
+             "phone": "+16175550134", "preferred_times": "mornings",
+             "safety": screen_conversation(None, said, concerns, False)}
+    response, values = summary_message(slots)
+    text = response_text(response, **values)
+    assert "- Health notes for the therapist: " in text
+    notes = text.split("Health notes for the therapist: ")[1].splitlines()[0]
+    assert "on a blood thinner" in notes and "osteoporosis" in notes
+    del slots["safety"]
+    assert "Health notes" not in response_text(*summary_message(slots)[:1], **summary_message(slots)[1])

@@ -774,3 +774,10 @@ def test_a_complaint_that_is_over_or_denied_stays_so(text):
 ])
 def test_a_mistyped_pain_word_is_no_region_and_a_region_goes_with_what_comes_before_it(text, expected):
     assert present(text) == expected
+
+
+def test_what_the_person_booked_for_has_had_for_years_is_theirs_now():
+    """A client-style test: "book for my mum. She's 78 and has had lower back pain for years"
+    was told massage may not help (the back pain read as over)."""
+    assert present("book for my mum. She is 78 and has had lower back pain for years") == {
+        ("back_pain", "lower_back")}
