@@ -691,12 +691,19 @@ def _about_a_health_detail(text: str) -> bool:
     return bool(screened.red_flags or screened.cautions)
 
 
+#: a number said as a rating, not a time: "the pain is more like a 4", "5/10"
+_A_RATING_SAID = re.compile(r"\b(?:pain|hurts?|ache|sore|rat(?:e|ing)|scale|severity|level)\b|/\s*10|"
+                            r"out of (?:10|ten)", re.IGNORECASE)
+
+
 def _corrected_rating_and_time(concerns: dict | None, text: str) -> dict | None:
     """"pain is 5 not 3", "it's been going on since january": a newer rating or time;
     "remove the 3/10": no rating."""
     from bot.turns import says
 
     said = extract(text)
+    if said.severity is not None and says_when(text) and not _A_RATING_SAID.search(text or ""):
+        said.severity = None  # "change the time to Saturday afternoons, around 4": a time
     duration, _ = duration_in(text) if said.duration is None else (said.duration, None)
     if duration is not None and not said.present() and _about_a_health_detail(text):
         duration = None  # "i take warfarin since my DVT last year": the medicine's time
@@ -1059,6 +1066,8 @@ _TIMES_LEAD = re.compile(
     r"(?:(?:can|could) (?:we|you|it) (?:do|make it|change (?:it|that|the times?|my times?) to|"
     r"switch (?:it |the times? )?to)|"
     r"(?:please )?(?:change|switch|make) (?:it|that|the times?|my times?|times?)(?: to)?|"
+    r"(?:i )?(?:want(?:ed)?|would like|need(?:ed)?) (?:the |my )?(?:times?|days?) "
+    r"(?:changed |moved |switched )?to|"
     r"(?:the |my )?(?:preferred )?(?:times?|days?|availability|schedule)(?:\s*:|\s+(?:is|are|"
     r"should (?:just |only )?be))|"
     r"i'?d (?:prefer|rather)|i prefer\b|prefer\b|instead of \S+(?: \S+)?|"

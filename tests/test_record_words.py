@@ -362,3 +362,19 @@ def test_the_summary_names_what_the_client_told_of_their_health():
     assert "on a blood thinner" in notes and "osteoporosis" in notes
     del slots["safety"]
     assert "Health notes" not in response_text(*summary_message(slots)[:1], **summary_message(slots)[1])
+
+
+@pytest.mark.parametrize("said, times", [
+    ("change the time to Saturday afternoons, around 4.", "Saturday afternoons, around 4"),
+    ("I wanted the TIME changed to Saturday afternoon", "Saturday afternoon"),
+])
+def test_a_time_at_the_summary_is_no_rating(said, times):
+    """A client-style test: "change the time to Saturday afternoons, around 4." turned the
+    pain from 3/10 to 4/10 and kept the old times."""
+    concerns = update_concerns(None, "my jaw is sore, 3/10, for a month", [], "describe_symptoms",
+                               message=1).to_dict()
+    updates = correction_updates({"concerns": concerns, "preferred_times": "Saturday mornings"},
+                                 said, [])
+    assert updates == {"preferred_times": times}
+    assert correction_updates({"concerns": concerns}, "the pain is more like a 4",
+                              [])["concerns"]["severity"] == 4
