@@ -618,6 +618,7 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
         concerns = timed
     if concerns is not None:
         updates["concerns"] = concerns
+    text = _one_length(text)  # "90 mins is a bit much, can we do the 60 minute one": 60
     current = catalogue.offered_types([slots.get("appointment_type")])
     chosen = None if catalogue.length_not_offered(text, current) else \
         catalogue.find_appointment_type(text, catalogue.offered_types(slots.get("recommended_types")))
@@ -636,6 +637,32 @@ def correction_updates(slots: dict, text: str, entities: list[dict]) -> dict:
     if not updates and TIMES_CORRECTION.search(text or "") and says_when(text):
         updates["preferred_times"] = times_from_correction(text)
     return updates
+
+
+_A_LENGTH = re.compile(r"\b\d{2,3}\s*-?\s*(?:minutes?|mins?|min)\b", re.IGNORECASE)
+_LENGTH_DROPPED_BEFORE = re.compile(r"\b(?:not|instead of|than|says|said|from|of)\s+(?:the\s+)?$",
+                                    re.IGNORECASE)
+_LENGTH_DROPPED_AFTER = re.compile(r"\s*(?:one\s+)?(?:is|was|are|seems)?\s*(?:a bit |way |much |"
+                                   r"too |a little )*(?:too long|too much|much|long|a lot)\b",
+                                   re.IGNORECASE)
+
+
+def _one_length(text: str) -> str:
+    """A message naming two lengths keeps the one wanted: the last not turned down ("it says
+    90 min. I want 60 min", "90 mins is a bit much, can we do the 60 minute one")."""
+    found = list(_A_LENGTH.finditer(text or ""))
+    if len(found) < 2:
+        return text
+    kept = [m for m in found if not (_LENGTH_DROPPED_BEFORE.search(text[:m.start()])
+                                     or _LENGTH_DROPPED_AFTER.match(text, m.end()))]
+    wanted = (kept or found)[-1]
+    return _without_spans(text, [m.span() for m in found if m is not wanted])
+
+
+def _without_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return text
 
 
 def length_kept_message(slots: dict, text: str) -> tuple[str, dict] | None:

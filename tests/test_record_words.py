@@ -378,3 +378,16 @@ def test_a_time_at_the_summary_is_no_rating(said, times):
     assert updates == {"preferred_times": times}
     assert correction_updates({"concerns": concerns}, "the pain is more like a 4",
                               [])["concerns"]["severity"] == 4
+
+
+@pytest.mark.parametrize("said, wanted", [
+    ("Actually 90 mins is a bit much, can we do the 60 minute one instead", "sports_60"),
+    ("no, it says 90 min. I want 60 min please", "sports_60"),
+    ("switch from 60 min to 90 min", "sports_90"),
+])
+def test_of_two_lengths_the_one_wanted_is_taken(said, wanted):
+    """A client-style test: both lengths named, the first (the one turned down) was taken and
+    the client told "That's what I have already"."""
+    slots = {"appointment_type": "sports_90" if wanted == "sports_60" else "sports_60",
+             "recommended_types": ["sports_60"]}
+    assert correction_updates(slots, said, [])["appointment_type"] == wanted
