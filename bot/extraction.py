@@ -73,7 +73,7 @@ NOT_A_SIDE_AFTER = re.compile(r"\s*(?:now|away|then|here|there|after|before|off|
                               r"when|where|as|to|on time|at|work|home|my job)\b")
 NOT_A_SIDE_BEFORE = re.compile(r"(?:that'?s|thats|you'?re|all|i|i'?ve|just|is|was|got|get|turn|turned|go|went|"
                                # "my shoulder is not right", "isnt quite right", "feels right"
-                               r"not|isn'?t|isnt|wasn'?t|wasnt|ain'?t|aint|quite|feel|feels|felt|feeling|seem|seems)\s*$")
+                               r"not|been|isn'?t|isnt|wasn'?t|wasnt|ain'?t|aint|quite|feel|feels|felt|feeling|seem|seems)\s*$")
 MASSAGE_WISH = re.compile(r"\bmassages?\b(?!\s+(?:therapists?|school|helped|table|chair|gun))")
 RECURRENCE = re.compile(r"\b(?:it'?s back|its back|came back|coming back|back again|returned|"
                         r"flar\w* (?:up )?again|again now|is back|are back)\b")

@@ -391,3 +391,19 @@ def test_of_two_lengths_the_one_wanted_is_taken(said, wanted):
     slots = {"appointment_type": "sports_90" if wanted == "sports_60" else "sports_60",
              "recommended_types": ["sports_60"]}
     assert correction_updates(slots, said, [])["appointment_type"] == wanted
+
+
+def test_a_side_corrected_at_the_summary_moves_every_complaint_of_that_region():
+    """A client-style test: "wait sorry it's my left ankle not right" was read back as "joint
+    trouble (left ankle)" beside the injury still on the right ankle."""
+    from bot.labels import describe_conditions
+
+    concerns = update_concerns(None, "rolled my right ankle playing basketball 3 weeks ago, still "
+                                     "stiff and sore", [], "describe_symptoms", message=1).to_dict()
+    updates = correction_updates({"concerns": concerns}, "wait sorry it's my left ankle not right", [])
+    from bot.extraction import Extraction
+
+    assert describe_conditions(Extraction.from_dict(updates["concerns"]).present()) == [
+        "joint pain (left ankle/foot)", "an injury (a sprain, strain, fall or knock) (left ankle/foot)"]
+    assert describe_conditions(extract("my shoulder has not been right").present()) == [
+        "shoulder trouble"]
