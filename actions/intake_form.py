@@ -578,6 +578,14 @@ class ValidateIntakeForm(FormValidationAction):
             return {"confirm": True, "awaiting_change": False}
         text, entities, intent = _message(tracker)
         current = tracker.current_slot_values()
+        if says("note_for_the_therapist", text):
+            # "please tell staff no shoulder work": a note in the client's words, no change
+            # of the record (a client-style test took the surgery out of the concerns)
+            attempts = dict(current.get("attempts") or {})
+            attempts["notes_for_therapist"] = [
+                *(attempts.get("notes_for_therapist") or []), text[:300]][-MAX_QUESTIONS_KEPT:]
+            dispatcher.utter_message(response="utter_note_added")
+            return {"attempts": attempts, "confirm": None, "awaiting_change": False}
         updates = correction_updates(current, text, entities)
         if updates and "concerns" in updates:
             # the massage the client picked stays, and with it its kind ("add lower back pain"

@@ -454,7 +454,8 @@ def summary_message(slots: dict) -> tuple[str, dict]:
         "contact_details": contact_text(contact["phone"], contact["email"])
         or slots.get("contact") or not_given,
         "times": record["preferred_times"] or not_given,
-        "health_notes": health_notes_line(record["red_flags"] + record["cautions"]),
+        "health_notes": health_notes_line(record["red_flags"] + record["cautions"],
+                                          record["details"]["notes_for_therapist"]),
     }
     response = "utter_summary"
     if record["client_type"] == "medical":
@@ -479,12 +480,13 @@ def summary_message(slots: dict) -> tuple[str, dict]:
     return response, values
 
 
-def health_notes_line(flags: list[str]) -> str:
+def health_notes_line(flags: list[str], notes: list[str] | None = None) -> str:
     """The summary's line of what the client told of their health ("on a blood thinner,
-    osteoporosis"), so they can check the therapist will know (labels.yml health_notes);
-    "" when they told nothing."""
+    osteoporosis") and the notes they asked for at the summary, in their words, so they can
+    check the therapist will know (labels.yml health_notes); "" when they told nothing."""
     table = labels("health_notes")
     said = list(dict.fromkeys(table.get(f) or f.replace("_", " ") for f in flags))
+    said += [f'"{n.strip()}"' for n in notes or []]
     return table["line"].format(notes=", ".join(said)) if said else ""
 
 

@@ -232,6 +232,7 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
                     "emergency_check_answers": screened.get("check_answers") or {},
                     "taken_as_given": given,
                     "questions_for_staff": questions,
+                    "notes_for_therapist": (slots.get("attempts") or {}).get("notes_for_therapist") or [],
                     "referral_provider": slots.get("referral_provider")},
         "transcript": transcript,
     }

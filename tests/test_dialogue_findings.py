@@ -1552,3 +1552,23 @@ def test_since_with_a_doubled_letter_found_by_the_simulator():
 
     assert extract("siince the summer. gets bad when I sleep on it. I'd say a 6").duration \
         == "siince the summer"
+
+
+@pytest.mark.parametrize("note", [
+    "Please add a note that the therapist must not touch my left shoulder and I can't lie face down.",
+    "yes, but please tell staff no shoulder work",
+])
+async def test_a_note_for_the_therapist_at_the_summary_is_kept_and_changes_nothing_else(note):
+    """A client-style test: the note added "headaches" to the concerns and "please tell staff
+    no shoulder work" took the surgery out; the note itself was never kept."""
+    from actions.asks import ActionAskConfirm
+    from actions.intake_form import ValidateIntakeForm
+
+    slots = {**FILLED, "attempts": {}}
+    events, messages = await run(ValidateIntakeForm(), tracker(note, "inform", slots))
+    got = _slots(events)
+    assert "concerns" not in got and got["confirm"] is None
+    assert got["attempts"]["notes_for_therapist"] == [note]
+    assert said(messages) == ["I've added that as a note for your therapist."]
+    _, messages = await run(ActionAskConfirm(), tracker("", "affirm", {**slots, **got}))
+    assert f'Health notes for the therapist: "{note}"' in said(messages)[0]
