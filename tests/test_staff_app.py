@@ -842,3 +842,17 @@ def test_the_page_recommends_what_the_client_was_offered(client, session):
     html = client.get(f"/staff/intakes/{intake_id}").get_data(as_text=True)
     recommended = html[html.index("Recommended"):][:600]
     assert "Deep tissue" not in recommended
+
+
+def test_the_clients_notes_and_unanswered_questions_are_shown_to_the_therapist(client, session):
+    """Kept by the conversation (details.notes_for_therapist, details.questions_for_staff):
+    a note asked for at the summary, a question the bot could not answer."""
+    slots, events = conversation("my neck hurts")
+    slots["attempts"] = {"notes_for_therapist": ["please don't touch my left shoulder"],
+                         "questions_for_staff": ["can i bring my own music?"]}
+    intake_id = save_intake(session, intake_record("conv-9", "rest", slots,
+                                                   transcript_from_events(events)))
+    login(client, "therapist")
+    page = client.get(f"/staff/intakes/{intake_id}").get_data(as_text=True)
+    assert "Notes for the therapist" in page and "don&#39;t touch my left shoulder" in page
+    assert "Questions to answer" in page and "can i bring my own music?" in page
