@@ -230,9 +230,11 @@ class ValidateIntakeForm(FormValidationAction):
             said = update_concerns(None, text, entities, intent, a_question=True)
             if not (said.present() or said.goals or said.wants_massage or said.preference):
                 return {}
-        if not answers_the_question(intent, text):
-            # A question ("what's medical massage?", "do I need a referral?") is no wish for
-            # a kind and no referral; only a concern said with it counts ("...I have sciatica").
+        if not answers_the_question(intent, text) or (
+                tracker.get_slot("requested_slot") == "appointment_type" and _weighs_the_kinds(text)):
+            # A question ("what's medical massage?", "do I need a referral?", "or is that less
+            # helpful for the back?") is no wish for a kind and no referral; only a concern
+            # said with it counts ("...I have sciatica").
             picking = tracker.get_slot("requested_slot") == "appointment_type"
             said = update_concerns(None, text, entities, intent, picking_a_treatment=picking,
                                    a_question=True)
@@ -338,6 +340,11 @@ class ValidateIntakeForm(FormValidationAction):
         text, _, intent = _message(tracker)
         current = tracker.get_slot("client_type")
         wanted = _wanted_kind(text, intent)
+        if wanted and wanted != current and _weighs_the_kinds(text):
+            # "could she do a relaxation massage instead, or is that less helpful for the
+            # back?": a question, answered; the list stays until the client chooses
+            dispatcher.utter_message(response="utter_medical_massage")
+            return {"appointment_type": None}
         if wanted and wanted != current:
             assessment = assess(Extraction.from_dict(tracker.get_slot("concerns")), override=wanted,
                                 flags=screened_flags(tracker.get_slot("safety")))
@@ -647,6 +654,14 @@ def _slots_before_message(tracker: Tracker) -> dict:
 def _said(screened: Optional[dict]) -> dict:
     """A screen result without its empty fields, to tell whether anything changed."""
     return {k: v for k, v in (screened or {}).items() if v}
+
+
+def _weighs_the_kinds(text: str) -> bool:
+    """"Could she do a relaxation massage instead, or is that less helpful for the back?": a
+    question weighing the kinds (dialogue.yml weighing_the_kinds), not "show me the relaxation
+    ones" (SWITCH_KIND)."""
+    return not SWITCH_KIND.match(text or "") and plainly_a_question(text) \
+        and says("weighing_the_kinds", text)
 
 
 def _wanted_kind(text: str, intent: Optional[str]) -> Optional[str]:

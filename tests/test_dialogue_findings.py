@@ -1572,3 +1572,23 @@ async def test_a_note_for_the_therapist_at_the_summary_is_kept_and_changes_nothi
     assert said(messages) == ["I've added that as a note for your therapist."]
     _, messages = await run(ActionAskConfirm(), tracker("", "affirm", {**slots, **got}))
     assert f'Health notes for the therapist: "{note}"' in said(messages)[0]
+
+
+@pytest.mark.parametrize("question", [
+    "Could she do a relaxation massage instead, or is that less helpful for the back?",
+    "would a relaxation massage be better for her?",
+])
+async def test_a_question_weighing_the_kinds_is_answered_and_switches_nothing(question):
+    """A client-style test: the question switched the list to relaxation massage, recorded as
+    "client chose relaxation massage"; "I was just asking" was ignored."""
+    from actions.intake_form import ValidateIntakeForm
+
+    events, messages = await run(ValidateIntakeForm(), tracker(question, "want_relaxation",
+                                                               MEDICAL_OPTIONS))
+    got = _slots(events)
+    assert got.get("appointment_type") is None and "client_type" not in got
+    assert "Relaxation (Swedish) massage uses lighter" in " ".join(said(messages))
+    # asked for, it switches
+    events, _ = await run(ValidateIntakeForm(), tracker("show me the relaxation ones",
+                                                        "want_relaxation", MEDICAL_OPTIONS))
+    assert _slots(events)["client_type"] == "relaxation"
