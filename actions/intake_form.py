@@ -34,7 +34,7 @@ from bot.turns import (about_the_options, answer_part, answers_the_question, con
 NOT_CONCERNS = {"client_name", "contact", "confirm"}
 #: Questions during which "no wait, I want number 2" switches the treatment chosen before.
 SWITCH_WHILE_ASKING = {"contact", "preferred_times", "referral", "insurance"}
-#: the client's unanswered questions kept for staff (the latest ones)
+#: the client's unanswered questions and notes kept for staff (the latest ones of each)
 MAX_QUESTIONS_KEPT = 5
 SWITCH_KIND = re.compile(r"^\s*(?:(?:(?:can you |could you |please )?show me|i'?d (?:like|rather)|"
                          r"i want|let'?s (?:see|do)|what about|how about|actually)\s+)?"
@@ -181,9 +181,7 @@ class ValidateIntakeForm(FormValidationAction):
             if dispatcher.messages:
                 return []
             dispatcher.utter_message(response="utter_question_for_staff")
-            attempts["questions_for_staff"] = [
-                *(attempts.get("questions_for_staff") or []), text[:300]][-MAX_QUESTIONS_KEPT:]
-            return [SlotSet("attempts", attempts)]
+            return [SlotSet("attempts", _kept_for_staff(attempts, "questions_for_staff", text))]
         attempts[requested] = attempts.get(requested, 0) + 1
         if attempts[requested] < 2:
             return [SlotSet("attempts", attempts)]
@@ -588,11 +586,9 @@ class ValidateIntakeForm(FormValidationAction):
         if says("note_for_the_therapist", text):
             # "please tell staff no shoulder work": a note in the client's words, no change
             # of the record (a client-style test took the surgery out of the concerns)
-            attempts = dict(current.get("attempts") or {})
-            attempts["notes_for_therapist"] = [
-                *(attempts.get("notes_for_therapist") or []), text[:300]][-MAX_QUESTIONS_KEPT:]
             dispatcher.utter_message(response="utter_note_added")
-            return {"attempts": attempts, "confirm": None, "awaiting_change": False}
+            return {"attempts": _kept_for_staff(current.get("attempts"), "notes_for_therapist", text),
+                    "confirm": None, "awaiting_change": False}
         updates = correction_updates(current, text, entities)
         if updates and "concerns" in updates:
             # the massage the client picked stays, and with it its kind ("add lower back pain"
@@ -654,6 +650,14 @@ def _slots_before_message(tracker: Tracker) -> dict:
 def _said(screened: Optional[dict]) -> dict:
     """A screen result without its empty fields, to tell whether anything changed."""
     return {k: v for k, v in (screened or {}).items() if v}
+
+
+def _kept_for_staff(attempts: Optional[dict], key: str, text: str) -> dict:
+    """`attempts` with the client's words added to its list `key` (the latest
+    MAX_QUESTIONS_KEPT kept): a question the bot could not answer, a note for the therapist."""
+    attempts = dict(attempts or {})
+    attempts[key] = [*(attempts.get(key) or []), text[:300]][-MAX_QUESTIONS_KEPT:]
+    return attempts
 
 
 def _weighs_the_kinds(text: str) -> bool:

@@ -730,10 +730,9 @@ _MUSCLE_HURTS = re.compile(r"\b(?:sore|ach|pain|hurt|spasm|cramp|throb|burn|tend
 
 def _sore_muscles_of(cond: ConditionMention, lowered: str) -> bool:
     """The region's muscles said sore: "my neck muscles ache", "muscles in my back hurt"."""
-    if _A_MUSCLE.search(cond.text.lower()):
-        return bool(_MUSCLE_HURTS.search(cond.text.lower()))
-    before = _MUSCLES_IN.search(lowered[max(0, cond.start - 40):cond.start])
-    return bool(before and _MUSCLE_HURTS.search(cond.text.lower()))
+    words = cond.text.lower()
+    muscles = _A_MUSCLE.search(words) or _MUSCLES_IN.search(lowered[max(0, cond.start - 40):cond.start])
+    return bool(muscles and _MUSCLE_HURTS.search(words))
 
 
 def _regions_of_what_is_done(lowered: str, parts: list[Mention], aggravators: list[Mention],

@@ -202,8 +202,8 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
     screened = slots.get("safety") or {}
     facts = intake_facts(Extraction.from_dict(slots.get("concerns")), screened,
                          chosen_kind(slots), transcript)
-    given = (slots.get("attempts") or {}).get("taken_as_given") or {}
-    questions = (slots.get("attempts") or {}).get("questions_for_staff") or []
+    attempts = slots.get("attempts") or {}
+    given = attempts.get("taken_as_given") or {}
     referral = slots.get("referral") if isinstance(slots.get("referral"), bool) else None
     chosen = slots.get("appointment_type")
     chosen = None if chosen == "undecided" else chosen
@@ -231,8 +231,8 @@ def intake_record(conversation_id: str, channel: str | None, slots: dict,
                     "health_screen": slots.get("health_screen"),
                     "emergency_check_answers": screened.get("check_answers") or {},
                     "taken_as_given": given,
-                    "questions_for_staff": questions,
-                    "notes_for_therapist": (slots.get("attempts") or {}).get("notes_for_therapist") or [],
+                    "questions_for_staff": attempts.get("questions_for_staff") or [],
+                    "notes_for_therapist": attempts.get("notes_for_therapist") or [],
                     "referral_provider": slots.get("referral_provider")},
         "transcript": transcript,
     }
